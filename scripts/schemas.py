@@ -1,0 +1,156 @@
+"""The table contract, read from its one source: schemas/*.schema.json (JSON Schema, one per table) and
+schemas/package.yaml (package-level metadata). Everything else that describes a field (the Table Schemas in
+datapackage.json, Datasette metadata, the codebook) is derived from what this module returns."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+SCHEMA_DIR = "schemas"
+COMMON_SCHEMA = "common.schema.json"
+PROVENANCE_FIELDS = ("source_id", "sentence_id", "evidence_start", "evidence_end", "evidence")
+# JSON Schema keywords that map one-to-one onto Table Schema constraints.
+CONSTRAINT_KEYWORDS = ("pattern", "enum", "minLength", "maxLength", "minimum", "maximum")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str  # Table Schema type: string, integer, boolean, date, datetime
+    required: bool
+    title: str
+    description: str
+    constraints: dict
+
+    @property
+    def enum(self):
+        return self.constraints.get("enum")
+
+
+@dataclass
+class TableSpec:
+    name: str
+    title: str
+    description: str
+    json_schema: dict  # as written, with its $refs
+    fields: list[FieldSpec]
+    primary_key: list[str]
+    foreign_keys: list[dict] = field(default_factory=list)
+    common_schema: dict = field(default_factory=dict, repr=False)  # what its $refs point into
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def has_evidence(self) -> bool:
+        return all(name in self.field_names for name in PROVENANCE_FIELDS)
+
+    @property
+    def schema_path(self) -> str:
+        return f"{SCHEMA_DIR}/{self.name}.schema.json"
+
+    @property
+    def data_path(self) -> str:
+        return f"data/{self.name}.csv"
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+
+def _table_schema_type(prop: dict) -> str:
+    json_type = prop.get("type", "string")
+    if json_type == "string":
+        return {"date": "date", "date-time": "datetime"}.get(prop.get("format"), "string")
+    return json_type
+
+
+def _resolve(prop: dict, common: dict) -> dict:
+    """Merge a property's local $ref into it (the property's own keywords win)."""
+    ref = prop.get("$ref")
+    if not ref:
+        return dict(prop)
+    target, _, pointer = ref.partition("#")
+    if target != COMMON_SCHEMA or not pointer.startswith("/$defs/"):
+        raise ValueError(f"unsupported $ref {ref!r}: only {COMMON_SCHEMA}#/$defs/NAME is used")
+    merged = dict(common["$defs"][pointer.removeprefix("/$defs/")])
+    merged.update({k: v for k, v in prop.items() if k != "$ref"})
+    return merged
+
+
+def table_from_json_schema(name: str, schema: dict, common: dict) -> TableSpec:
+    required = set(schema.get("required", []))
+    fields = []
+    for field_name, raw in schema["properties"].items():
+        prop = _resolve(raw, common)
+        constraints = {k: prop[k] for k in CONSTRAINT_KEYWORDS if k in prop}
+        fields.append(FieldSpec(field_name, _table_schema_type(prop), field_name in required,
+                                prop.get("title", field_name), prop.get("description", ""), constraints))
+    return TableSpec(name, schema["title"], schema["description"], schema, fields,
+                     list(schema["x-primaryKey"]), list(schema.get("x-foreignKeys", [])), common)
+
+
+def row_validator(table: TableSpec):
+    """A compiled JSON Schema validator for the table's rows (formats such as date checked)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+
+    registry = Registry().with_resource(COMMON_SCHEMA, Resource.from_contents(table.common_schema))
+    return Draft202012Validator(table.json_schema, registry=registry, format_checker=FormatChecker())
+
+
+@dataclass
+class PackageSpec:
+    root: Path
+    metadata: dict
+    tables: list[TableSpec]
+    common: dict
+
+    def table(self, name: str) -> TableSpec:
+        return next(t for t in self.tables if t.name == name)
+
+    @cached_property
+    def by_name(self) -> dict[str, TableSpec]:
+        return {t.name: t for t in self.tables}
+
+
+def load_spec(root: Path | str = ".") -> PackageSpec:
+    root = Path(root)
+    metadata = yaml.safe_load((root / SCHEMA_DIR / "package.yaml").read_text(encoding="utf-8"))
+    common = json.loads((root / SCHEMA_DIR / COMMON_SCHEMA).read_text(encoding="utf-8"))
+    tables = []
+    for name in metadata["resources"]:
+        schema = json.loads((root / SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+        tables.append(table_from_json_schema(name, schema, common))
+    return PackageSpec(root, metadata, tables, common)
+
+
+def table_schema(table: TableSpec) -> dict:
+    """The Frictionless Table Schema of a table, derived from its JSON Schema."""
+    fields = []
+    for f in table.fields:
+        descriptor = {"name": f.name, "type": f.type, "title": f.title, "description": f.description}
+        constraints = dict(f.constraints)
+        if f.type != "string":  # patterns and lengths apply to strings only in Table Schema
+            for key in ("pattern", "minLength", "maxLength"):
+                constraints.pop(key, None)
+        if f.required:
+            constraints = {"required": True, **constraints}
+        if constraints:
+            descriptor["constraints"] = constraints
+        fields.append(descriptor)
+    foreign_keys = []
+    for fk in table.foreign_keys:
+        ref = fk["reference"]
+        # Table Schema spells a self-reference as the empty resource name.
+        resource = "" if ref["resource"] == table.name else ref["resource"]
+        foreign_keys.append({"fields": fk["fields"], "reference": {"resource": resource, "fields": ref["fields"]}})
+    schema = {"fields": fields, "missingValues": [""],
+              "primaryKey": table.primary_key if len(table.primary_key) > 1 else table.primary_key[0]}
+    if foreign_keys:
+        schema["foreignKeys"] = foreign_keys
+    return schema

@@ -1,0 +1,74 @@
+"""The schemas and the descriptor: one source (schemas/), the rest generated, and the official validator."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from scripts.package import build_descriptor, main as package_main, render
+from scripts.schemas import PROVENANCE_FIELDS, load_spec, table_schema
+from tests.conftest import ROOT, copy_package
+
+GUIDE_TABLES = {"sources", "sentences", "persons", "parties", "organizations", "roles", "delegations",
+                "delegation_members", "events", "event_participants", "quotes", "source_notes"}
+
+
+def test_committed_datapackage_is_what_the_generator_writes():
+    assert (ROOT / "datapackage.json").read_text(encoding="utf-8") == render(build_descriptor(ROOT))
+
+
+def test_generator_reports_drift(tmp_path):
+    package = copy_package(tmp_path / "p")
+    schema_file = package / "schemas" / "parties.schema.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    schema["properties"]["name"]["description"] = "changed in the JSON Schema only"
+    schema_file.write_text(json.dumps(schema), encoding="utf-8")
+    assert package_main(["--root", str(package), "--check"]) == 1
+    assert package_main(["--root", str(package)]) == 0
+    assert package_main(["--root", str(package), "--check"]) == 0
+    assert "changed in the JSON Schema only" in (package / "datapackage.json").read_text(encoding="utf-8")
+
+
+def test_every_guide_table_has_a_valid_json_schema_with_described_fields():
+    spec = load_spec(ROOT)
+    assert GUIDE_TABLES <= {t.name for t in spec.tables}
+    for table in spec.tables:
+        Draft202012Validator.check_schema(table.json_schema)
+        for f in table.fields:
+            assert f.title and f.description, f"{table.name}.{f.name} lacks a title or description"
+        if table.name not in {"sources", "sentences", "cameo_codes", "plover_categories"}:
+            assert table.has_evidence, table.name
+            assert table.field_names[-len(PROVENANCE_FIELDS):] == list(PROVENANCE_FIELDS)
+
+
+def test_rules_between_fields_live_in_the_json_schemas():
+    spec = load_spec(ROOT)
+    quotes = spec.table("quotes").json_schema
+    assert quotes["oneOf"] == [{"required": ["speaker_person_id"]}, {"required": ["speaker_organization_id"]}]
+    assert spec.table("events").json_schema["dependentRequired"] == {"date_end": ["date_start"]}
+
+
+def test_table_schema_carries_keys_and_self_reference():
+    quotes = table_schema(load_spec(ROOT).table("quotes"))
+    assert quotes["primaryKey"] == "quote_id"
+    assert {"fields": "responds_to_quote_id", "reference": {"resource": "", "fields": "quote_id"}} in quotes["foreignKeys"]
+    members = table_schema(load_spec(ROOT).table("delegation_members"))
+    assert members["primaryKey"] == ["delegation_id", "person_id"]
+
+
+def test_package_metadata_for_citation():
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for key in ("name", "title", "description", "version", "created", "licenses", "sources", "contributors"):
+        assert descriptor.get(key), key
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    assert any("publisher" in license.get("title", "") for license in descriptor["licenses"])
+
+
+def test_official_frictionless_validate_accepts_the_package():
+    frictionless = Path(shutil.which("frictionless") or Path(__import__("sys").executable).parent / "frictionless")
+    result = subprocess.run([str(frictionless), "validate", "--json", "datapackage.json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    report = json.loads(result.stdout)
+    assert report["valid"] is True, result.stdout[:2000]
+    assert len(report["tasks"]) == len(load_spec(ROOT).tables)
