@@ -26,8 +26,26 @@ check: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q tests
 
-serve: check
-	@echo "The SQLite build and Datasette come in the next release; the package above is checked and valid."
+# --- Datasette (issue 4): build/<package name>.db and the server
+build: check
+	@echo "The SQLite build comes in the next release; the package above is checked and valid."
+
+serve: build
+	@echo "Datasette comes in the next release; the package above is checked and valid."
+
+# --- Citable release (issue 5): codebook and pictures, release bundle
+docs: $(STAMP)
+	@echo "not yet"
+
+dist: build
+	@echo "not yet"
+
+# --- Hardening and scale (issues 6 and 7)
+loadtest: build
+	@echo "not yet"
+
+bench: $(STAMP)
+	@echo "not yet"
 
 clean:
 	rm -rf build dist .pytest_cache
