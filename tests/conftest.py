@@ -71,11 +71,15 @@ def write_csv(path: Path, header: list[str], rows: list[dict]) -> None:
 
 
 def line_of(path: Path, column: str, value: str) -> int:
-    """The line of the first row whose column holds value (rows here hold no line breaks)."""
-    _, rows = read_csv(path)
-    for index, row in enumerate(rows):
-        if row[column] == value:
-            return index + 2
+    """The physical line on which the first row whose column holds value starts (a cell may span lines)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        previous_end = reader.line_num
+        for cells in reader:
+            if dict(zip(header, cells)).get(column) == value:
+                return previous_end + 1
+            previous_end = reader.line_num
     raise AssertionError(f"{value!r} not in {path}:{column}")
 
 
@@ -84,7 +88,7 @@ def set_cell(package_dir: Path, table: str, key_column: str, key: str, column: s
     path = package_dir / "data" / f"{table}.csv"
     header, rows = read_csv(path)
     line = line_of(path, key_column, key)
-    rows[line - 2][column] = value
+    next(row for row in rows if row[key_column] == key)[column] = value
     write_csv(path, header, rows)
     return line
 
