@@ -84,12 +84,12 @@ def two_speakers(p):
 
 
 def enum_violation(p):
-    line = set_cell(p, "events", "event_id", "operation-sindoor", "status", "happened")
+    line = set_cell(p, "events", "event_id", "india-firm-response", "status", "happened")
     return f"data/events.csv:{line}: [events.status] 'happened' is not one of", "c"
 
 
 def date_end_without_start(p):
-    line = set_cell(p, "events", "event_id", "operation-sindoor", "date_end", "2025-05-01")
+    line = set_cell(p, "events", "event_id", "india-firm-response", "date_end", "2025-05-01")
     return f"data/events.csv:{line}: [events.date_end] date_end is set, so date_start must be set too", "c"
 
 
