@@ -143,8 +143,8 @@ def name_not_in_seed(p):
 
 
 def shared_person_name(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "other_names", "Trump")
-    return f"data/persons.csv:{line}: [persons.other_names] 'Trump' also names donald-trump", "e"
+    line = set_cell(p, "persons", "person_id", "marco-rubio", "other_names", "Donald Trump")
+    return f"data/persons.csv:{line}: [persons.other_names] 'Donald Trump' also names donald-trump", "e"
 
 
 def two_leaders(p):
