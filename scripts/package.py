@@ -5,11 +5,11 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
+from scripts.generated import generator_main
 from scripts.schemas import load_spec, table_schema
 
 PACKAGE_KEYS = ("name", "title", "description", "version", "created", "homepage",
@@ -44,23 +44,8 @@ def render(descriptor: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", default=".", help="package directory (default: .)")
-    parser.add_argument("--check", action="store_true", help="report drift instead of writing")
-    args = parser.parse_args(argv)
-    root = Path(args.root)
-    target = root / "datapackage.json"
-    text = render(build_descriptor(root))
-    current = target.read_text(encoding="utf-8") if target.exists() else None
-    if args.check:
-        if current != text:
-            print(f"{target}: differs from what scripts/package.py generates; run `make package`", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target}")
-    return 0
+    return generator_main(argv, __doc__, "datapackage.json", lambda root: render(build_descriptor(root)),
+                          "scripts/package.py", "run `make package`")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@ class Context:
     paths: dict[str, str]  # table -> CSV path as the descriptor names it
     seeds: dict[str, str]  # source_id -> seed text
     foreign_keys: dict[str, list[dict]]  # table -> its foreign keys (Table Schema form, resource names explicit)
+    unavailable: frozenset = frozenset()  # tables the package declares but the check could not read
+
+    def complete(self, *tables: str) -> bool:
+        """Whether the rows of these tables (of every table, when none is named) are all known: a rule that
+        counts rows elsewhere says nothing rather than mistake an unreadable table for an empty one."""
+        return not (self.unavailable & set(tables)) if tables else not self.unavailable
 
     def each(self, table: str):
         """(line, row) of a table, or nothing when the table is absent or unreadable."""
@@ -52,15 +58,17 @@ def names_occur_in_seed(ctx: Context):
 
 
 def person_names_unique(ctx: Context):
+    """No two persons of one source share a name: a person is one row per article (each row rests on one seed),
+    so the same name in two articles is two rows, but twice in one article it is a duplicate."""
     owners = defaultdict(set)
     for line, row in ctx.each("persons"):
         for form in [row.get("name", "")] + row.get("other_names", "").split(";"):
             if form.strip():
-                owners[form.strip()].add(row.get("person_id"))
+                owners[row.get("source_id"), form.strip()].add(row.get("person_id"))
     for line, row in ctx.each("persons"):
         for column in ("name", "other_names"):
             for form in filter(None, (part.strip() for part in row.get(column, "").split(";"))):
-                others = sorted(owners[form] - {row.get("person_id")})
+                others = sorted(owners[row.get("source_id"), form] - {row.get("person_id")})
                 if others:
                     yield ctx.problem("persons", line, column, f"{form!r} also names {', '.join(others)}: one person, one row")
         forms = [f.strip() for f in row.get("other_names", "").split(";") if f.strip()]
@@ -80,17 +88,19 @@ def delegation_leaders_and_sizes(ctx: Context):
     for line, row in ctx.each("delegation_members"):
         members[row.get("delegation_id")].append(row)
     states = {row.get("organization_id") for _, row in ctx.each("organizations") if row.get("classification") == "state"}
+    members_known = ctx.complete("delegation_members")
     for line, row in ctx.each("delegations"):
         delegation = row.get("delegation_id")
         leaders = [m.get("person_id") for m in members[delegation] if m.get("role") == "leader"]
-        if len(leaders) != 1:
+        if members_known and len(leaders) != 1:
             yield ctx.problem("delegations", line, "leader_person_id",
                               f"delegation {delegation} has {len(leaders)} members with role leader in delegation_members; it needs exactly one")
-        elif leaders[0] != row.get("leader_person_id"):
+        elif members_known and leaders[0] != row.get("leader_person_id"):
             yield ctx.problem("delegations", line, "leader_person_id",
                               f"leader_person_id is {row.get('leader_person_id')} but the member with role leader is {leaders[0]}")
         size = row.get("stated_size", "")
-        if size.isdigit() and int(size) < len(members[delegation]):
+        # '²' is a digit to Python, and 5,000 digits are too many for int(): both are layer c's
+        if size.isascii() and size.isdigit() and len(size) < 19 and int(size) < len(members[delegation]):
             yield ctx.problem("delegations", line, "stated_size",
                               f"stated_size {size} is less than the {len(members[delegation])} named members")
         if ctx.rows.get("organizations") is not None and row.get("country_id") and row["country_id"] not in states:
@@ -152,6 +162,8 @@ def quotes_consistent(ctx: Context):
 
 
 def entities_used_or_mentioned_only(ctx: Context):
+    if not ctx.complete():  # a table that is not read may hold the row that uses an entity
+        return
     used = defaultdict(set)
     for table, foreign_keys in ctx.foreign_keys.items():
         for fk in foreign_keys:

@@ -10,13 +10,13 @@ every non-blank character of the seed (the list markers excepted) lies in exactl
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import pysbd
 
-from scripts.csvio import read_rows, render_csv, write_if_changed
+from scripts.csvio import read_rows, render_csv
+from scripts.generated import generator_main
 from scripts.schemas import load_spec
 from scripts.seeds import FURNITURE_LINES, HEADER_MARKER, read_seed
 
@@ -77,22 +77,7 @@ def render(root: Path) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", default=".", help="package directory (default: .)")
-    parser.add_argument("--check", action="store_true", help="report drift instead of writing")
-    args = parser.parse_args(argv)
-    root = Path(args.root)
-    target = root / "data" / "sentences.csv"
-    text = render(root)
-    if args.check:
-        current = target.read_bytes().decode("utf-8") if target.exists() else None
-        if current != text:
-            print(f"{target}: differs from what scripts/sentences.py generates; run `make sentences`", file=sys.stderr)
-            return 1
-        return 0
-    if write_if_changed(target, text):
-        print(f"wrote {target}")
-    return 0
+    return generator_main(argv, __doc__, "data/sentences.csv", render, "scripts/sentences.py", "run `make sentences`")
 
 
 if __name__ == "__main__":

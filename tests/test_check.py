@@ -1,284 +1,106 @@
-"""The check (python -m scripts.check) on the real package and on broken copies of it: one broken copy per kind
-of problem, each asserting the layer, the exact file, line and field reported, no traceback, nothing written."""
+"""The check (python -m scripts.check) as a program: the real package passes, the report's form (layers, one line a
+problem, the summary, JSON the same as text), exit 2 for unusable input, a package in any directory, and a report
+that stays short and printable whatever the input. The corruptions it must catch are in test_fault_corpus.py,
+hostile input in test_hostile_input.py."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from tests.conftest import ROOT, line_of, read_csv, run_check, set_cell, snapshot, write_csv
+from scripts.check import MAX_LISTED_PER_FILE
+from tests.check_helpers import append_row, check_in_process, problems_by_layer
+from tests.conftest import ROOT, copy_package, read_csv, run_check, run_module, set_cell, write_csv
 
-SOURCE = "myind-2025-06-04-bhutto-isi-raw"
+SUMMARY = re.compile(r"(valid|INVALID): (\d+) tables, (\d+) rows, (\d+) evidence spans verified, (\d+) problems?$")
 
 
 def test_real_package_is_valid():
     result = run_check(ROOT)
-    assert result.returncode == 0, result.output
-    last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("valid: 14 tables,") and last.endswith(" 0 problems")
-    for layer in "abcdef":
-        assert f"({layer}) " in result.stdout
+    assert result.returncode == 0 and not result.stderr, result.output
+    lines = result.stdout.strip().splitlines()
+    assert [line[:4] for line in lines[:-1]] == [f"({layer}) " for layer in "abcdef"]
+    assert all(line.endswith(": 0 problems") for line in lines[:-1])
+    rows = sum(len(read_csv(path)[1]) for path in (ROOT / "data").glob("*.csv"))
+    match = SUMMARY.match(lines[-1])
+    assert match and match.group(1) == "valid" and match.group(2) == "14" and int(match.group(3)) == rows
+    assert match.group(5) == "0"
 
 
 def test_json_format_carries_the_same_report():
-    result = run_check(ROOT, "--format", "json")
-    report = json.loads(result.stdout)
+    report = json.loads(run_check(ROOT, "--format", "json").stdout)
     assert report["valid"] is True and [layer["layer"] for layer in report["layers"]] == list("abcdef")
-    assert report["summary"]["evidence_spans"] > 150
-
-
-def _append_row(package, table, changes):
-    path = package / "data" / f"{table}.csv"
-    header, rows = read_csv(path)
-    rows.append({**rows[-1], **changes})
-    write_csv(path, header, rows)
-    return len(rows) + 1
-
-
-def _edit_text(package, relative, old, new, count=1):
-    path = package / relative
-    text = path.read_bytes().decode("utf-8")
-    assert old in text
-    path.write_bytes(text.replace(old, new, count).encode("utf-8"))
-
-
-# Each case: (id, mutate(package) -> expected "path:line: [table.field]" prefix, layer letter)
-def descriptor_unknown_type(p):
-    _edit_text(p, "datapackage.json", '"type": "integer"', '"type": "integr"')
-    return "datapackage.json: [sentences.position] unknown field type 'integr'", "a"
-
-
-def descriptor_fk_missing_table(p):
-    _edit_text(p, "datapackage.json", '"resource": "parties"', '"resource": "partys"')
-    return "datapackage.json: [persons.party_id] foreign key refers to a resource 'partys'", "a"
-
-
-def descriptor_schema_drift(p):
-    _edit_text(p, "datapackage.json", '"title": "Other names"', '"title": "Aliases"')
-    return "datapackage.json: [organizations.other_names] field differs from the JSON Schema in: title", "a"
-
-
-def descriptor_missing_csv(p):
-    (p / "data" / "quotes.csv").unlink()
-    return "datapackage.json: [quotes] resource path 'data/quotes.csv' does not exist", "a"
-
-
-def dangling_foreign_key(p):
-    line = set_cell(p, "persons", "person_id", "sarfaraz-ahmad", "party_id", "jmmx")
-    return f"data/persons.csv:{line}: [persons.party_id] foreign-key", "b"
-
-
-def duplicate_primary_key(p):
-    line = _append_row(p, "source_notes", {})
-    return f"data/source_notes.csv:{line}: [source_notes.note_id] primary-key", "b"
-
-
-def bad_slug(p):
-    line = set_cell(p, "roles", "role_id", "marco-rubio-secretary-of-state", "person_id", "Marco_Rubio")
-    return f"data/roles.csv:{line}: [roles.person_id] ", "c"
-
-
-def two_speakers(p):
-    line = set_cell(p, "quotes", "quote_id", "trump-us-helped-de-escalate", "speaker_organization_id", "united-states")
-    return f"data/quotes.csv:{line}: [quotes.speaker_person_id|speaker_organization_id] exactly one of", "c"
-
-
-def enum_violation(p):
-    line = set_cell(p, "events", "event_id", "india-firm-response", "status", "happened")
-    return f"data/events.csv:{line}: [events.status] 'happened' is not one of", "c"
-
-
-def date_end_without_start(p):
-    line = set_cell(p, "events", "event_id", "india-firm-response", "date_end", "2025-05-01")
-    return f"data/events.csv:{line}: [events.date_end] date_end is set, so date_start must be set too", "c"
-
-
-def impossible_date(p):
-    line = set_cell(p, "events", "event_id", "india-precision-strikes", "date_start", "2025-02-30")
-    return f"data/events.csv:{line}: [events.date_start] ", "c"
-
-
-def edited_evidence(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "evidence", "Secretary of State Marco Rubios")
-    return f"data/persons.csv:{line}: [persons.evidence] evidence does not match seeds/000_905ae90385d1da76.txt[", "d"
-
-
-def shifted_offsets(p):
-    _, rows = read_csv(p / "data" / "parties.csv")
-    row = next(r for r in rows if r["party_id"] == "bjp")
-    line = set_cell(p, "parties", "party_id", "bjp", "evidence_start", str(int(row["evidence_start"]) + 1))
-    return f"data/parties.csv:{line}: [parties.evidence] evidence does not match seeds/000_905ae90385d1da76.txt[", "d"
-
-
-def offsets_past_end(p):
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_end", "99999")
-    return f"data/parties.csv:{line}: [parties.evidence_start] span [", "d"
-
-
-def evidence_outside_sentence(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "sentence_id", f"{SOURCE}-s014")
-    return f"data/persons.csv:{line}: [persons.sentence_id] evidence starts at", "d"
-
-
-def edited_sentence(p):
-    line = line_of(p / "data" / "sentences.csv", "sentence_id", f"{SOURCE}-s019")
-    _edit_text(p, "data/sentences.csv", "India responded firmly.", "India responded firmly!")
-    return f"data/sentences.csv:{line}: [sentences.text] text does not match", "d"
-
-
-def edited_seed(p):
-    _edit_text(p, "seeds/000_905ae90385d1da76.txt", "responded firmly", "responded swiftly")
-    return "data/sources.csv:2: [sources.sha256] seeds/000_905ae90385d1da76.txt has sha256", "d"
-
-
-def seed_outside_seeds(p):
-    (p / "data" / "copy.txt").write_bytes((p / "seeds" / "000_905ae90385d1da76.txt").read_bytes())
-    set_cell(p, "sources", "source_id", SOURCE, "path", "data/copy.txt")
-    return "data/sources.csv:2: [sources.path] seed path 'data/copy.txt' must lie inside seeds/", "d"
-
-
-def name_not_in_seed(p):
-    line = set_cell(p, "persons", "person_id", "donald-trump", "other_names", "Trump;The Donald")
-    return f"data/persons.csv:{line}: [persons.other_names] 'The Donald' does not occur in the seed", "e"
-
-
-def shared_person_name(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "other_names", "Donald Trump")
-    return f"data/persons.csv:{line}: [persons.other_names] 'Donald Trump' also names donald-trump", "e"
-
-
-def two_leaders(p):
-    set_cell(p, "delegation_members", "person_id", "milind-deora", "role", "leader")
-    line = line_of(p / "data" / "delegations.csv", "delegation_id", "indian-delegation")
-    return f"data/delegations.csv:{line}: [delegations.leader_person_id] delegation indian-delegation has 2 members with role leader", "e"
-
-
-def size_below_named(p):
-    line = set_cell(p, "delegations", "delegation_id", "pakistani-delegation", "stated_size", "5")
-    return f"data/delegations.csv:{line}: [delegations.stated_size] stated_size 5 is less than the 6 named members", "e"
-
-
-def dates_reversed(p):
-    line = set_cell(p, "events", "event_id", "pakistan-attempted-strikes", "date_end", "2025-05-07")
-    return f"data/events.csv:{line}: [events.date_end] date_end 2025-05-07 is before date_start 2025-05-08", "e"
-
-
-def stated_date_not_in_evidence(p):
-    line = set_cell(p, "events", "event_id", "indian-delegation-arrives-new-york", "date_start", "2025-05-25")
-    return f"data/events.csv:{line}: [events.date_start] date_basis is stated but the evidence does not give May 25", "e"
-
-
-def direct_quote_outside_evidence(p):
-    line = set_cell(p, "quotes", "quote_id", "ceasefire-a-welcome-first-step", "text", "This is a welcome last step")
-    return f"data/quotes.csv:{line}: [quotes.text] direct quote's text does not lie inside its evidence", "e"
-
-
-def quote_responds_to_itself(p):
-    line = set_cell(p, "quotes", "quote_id", "trump-us-helped-de-escalate", "responds_to_quote_id", "trump-us-helped-de-escalate")
-    return f"data/quotes.csv:{line}: [quotes.responds_to_quote_id] a quote cannot respond to itself", "e"
-
-
-def unused_entity(p):
-    line = set_cell(p, "organizations", "organization_id", "myind", "mentioned_only", "false")
-    return f"data/organizations.csv:{line}: [organizations.mentioned_only] myind is used by no other row", "e"
-
-
-def bom(p):
-    path = p / "data" / "roles.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    return "data/roles.csv:1: [roles] file starts with a byte-order mark", "f"
-
-
-def crlf(p):
-    path = p / "data" / "parties.csv"
-    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    return "data/parties.csv:1: [parties] carriage return found", "f"
-
-
-def no_final_newline(p):
-    path = p / "data" / "parties.csv"
-    path.write_bytes(path.read_bytes().rstrip(b"\n"))
-    return "data/parties.csv:6: [parties] no final newline", "f"
-
-
-def renamed_column(p):
-    _edit_text(p, "data/parties.csv", "party_id,name,abbreviation", "party_id,label,abbreviation")
-    return "data/parties.csv:1: [parties] header must be exactly the schema's fields in order (missing name; unexpected label)", "f"
-
-
-def blank_row(p):
-    _edit_text(p, "data/parties.csv", "\njmm,", "\n\njmm,")
-    return "data/parties.csv:3: [parties] blank row", "f"
-
-
-def padded_cell(p):
-    line = set_cell(p, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
-    return f"data/persons.csv:{line}: [persons.name] cell has leading or trailing whitespace", "f"
-
-
-def formula_cell(p):
-    line = set_cell(p, "source_notes", "note_id", "no-time-zone", "description", "=HYPERLINK(\"http://x\")")
-    return f"data/source_notes.csv:{line}: [source_notes.description] cell starts with '='", "f"
-
-
-def unsorted_rows(p):
-    path = p / "data" / "parties.csv"
-    header, rows = read_csv(path)
-    write_csv(path, header, list(reversed(rows)))
-    return "data/parties.csv:3: [parties.party_id] rows are not sorted by primary key", "f"
-
-
-CASES = [descriptor_unknown_type, descriptor_fk_missing_table, descriptor_schema_drift, descriptor_missing_csv,
-         dangling_foreign_key, duplicate_primary_key, bad_slug, two_speakers, enum_violation, date_end_without_start,
-         impossible_date, edited_evidence, shifted_offsets, offsets_past_end, evidence_outside_sentence, edited_sentence,
-         edited_seed, seed_outside_seeds, name_not_in_seed, shared_person_name, two_leaders, size_below_named,
-         dates_reversed, stated_date_not_in_evidence, direct_quote_outside_evidence, quote_responds_to_itself,
-         unused_entity, bom, crlf, no_final_newline, renamed_column, blank_row, padded_cell, formula_cell, unsorted_rows]
-
-
-def problems_by_layer(text_output: str) -> dict[str, list[str]]:
-    """The check's text output split into its layers' problem lines."""
-    layers, current = {}, None
-    for line in text_output.splitlines():
-        if line.startswith("(") and ") " in line:
-            current = line[1]
-            layers[current] = []
-        elif line.startswith("  ") and current:
-            layers[current].append(line.strip())
-    return layers
-
-
-def check_in_process(package_dir, capsys, *args):
-    from scripts.check import main
-    code = main([str(package_dir / "datapackage.json"), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.mark.parametrize("mutate", CASES, ids=[case.__name__ for case in CASES])
-def test_broken_copy_is_reported_where_it_is_broken(package, mutate, capsys):
-    expected, layer = mutate(package)
-    before = snapshot(package)
-    code, out, err = check_in_process(package, capsys)
-    assert code == 1, out + err
-    assert snapshot(package) == before, "the check wrote or changed a file"
-    found = problems_by_layer(out).get(layer, [])
-    assert any(line.startswith(expected) or expected in line for line in found), \
-        f"expected {expected!r} in layer {layer}:\n{out}"
+    text = SUMMARY.match(run_check(ROOT).stdout.strip().splitlines()[-1])
+    assert [report["summary"][key] for key in ("tables", "rows", "evidence_spans", "problems")] == \
+        [int(text.group(n)) for n in (2, 3, 4, 5)]
+
+
+def test_json_lists_the_problems_text_lists(package, capsys):
+    set_cell(package, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
+    set_cell(package, "parties", "party_id", "tdp", "evidence_end", "99999")
+    code, text, _ = check_in_process(package, capsys)
+    json_code, raw, _ = check_in_process(package, capsys, "--format", "json")
+    report = json.loads(raw)
+    assert code == json_code == 1 and report["valid"] is False
+    from_json = {layer["layer"]: [f"{p['path']}:{p['line']}: [{p['table']}.{p['field']}] {p['message']}" if p["field"]
+                                  else f"{p['path']}:{p['line']}: [{p['table']}] {p['message']}"
+                                  for p in layer["problems"]] for layer in report["layers"]}
+    assert from_json == problems_by_layer(text)
+    assert report["summary"]["problems"] == sum(map(len, from_json.values())) == 2
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "no such file"), (b"{not json", "is not JSON"), (b"[1, 2]", "not an object"), (b"\xff\xfe\x00garbage", "is not JSON")])
+    (None, "no such file"), (b"{not json", "is not JSON"), (b"[1, 2]", "not an object"),
+    (b"\xff\xfe\x00garbage", "is not JSON"), (b'{"version": NaN}', "is not JSON (NaN is not a JSON value)")])
 def test_unusable_descriptor_exits_2_with_a_message(tmp_path, content, message):
     target = tmp_path / "datapackage.json"
     if content is not None:
         target.write_bytes(content)
     result = run_check(tmp_path)
-    assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.output
+    assert result.returncode == 2 and not result.stdout
+    assert result.stderr.startswith(f"check: {target}: ") and message in result.stderr
+    assert "Traceback" not in result.output
+    as_json = run_check(tmp_path, "--format", "json")
+    assert as_json.returncode == 2 and json.loads(as_json.stdout) == {"valid": False, "unusable": result.stderr.strip()[7:]}
 
 
 def test_directory_as_descriptor_is_refused(tmp_path):
-    from tests.conftest import run_module
     result = run_module("scripts.check", str(tmp_path))
-    assert result.returncode == 2 and "is a directory" in result.stderr
+    assert result.returncode == 2 and result.stderr.strip() == f"check: {tmp_path}: is a directory, not a datapackage.json"
+
+
+def test_a_package_in_any_directory_named_by_a_relative_path(tmp_path):
+    copy_package(tmp_path / "somewhere" / "package")
+    (tmp_path / "elsewhere").mkdir()
+    result = run_module("scripts.check", "../somewhere/package/datapackage.json", cwd=tmp_path / "elsewhere")
+    assert result.returncode == 0, result.output
+    assert not any((tmp_path / "elsewhere").iterdir())
+
+
+def test_a_flood_of_problems_is_counted_but_listed_briefly(package, capsys):
+    path = package / "data" / "source_notes.csv"
+    header, rows = read_csv(path)
+    first = path.read_bytes().count(b"\n") + 1
+    flood = [{**rows[0], "note_id": f"zz-{n:04d}", "description": " padded"} for n in range(MAX_LISTED_PER_FILE + 50)]
+    write_csv(path, header, rows + flood)
+    code, out, err = check_in_process(package, capsys)
+    assert code == 1
+    hygiene = problems_by_layer(out)["f"]
+    listed = [p for p in hygiene if re.match(r"data/source_notes.csv:\d+: ", p)]
+    assert len(listed) == MAX_LISTED_PER_FILE and listed[0].startswith(f"data/source_notes.csv:{first}: ")
+    assert "data/source_notes.csv: … and 50 more problems in this file, not listed" in hygiene
+    assert f"(f) CSV hygiene: {MAX_LISTED_PER_FILE + 50} problems" in out
+    report = json.loads(check_in_process(package, capsys, "--format", "json")[1])
+    hygiene_layer = next(layer for layer in report["layers"] if layer["layer"] == "f")
+    assert hygiene_layer["not_listed"] == {"data/source_notes.csv": 50}
+    assert report["summary"]["problems"] == int(SUMMARY.match(out.strip().splitlines()[-1]).group(5))
+
+
+def test_control_characters_of_the_data_never_reach_the_terminal(package, capsys):
+    line = append_row(package, "parties", {"party_id": "zz-\x1b[2J\x1b]0;owned\x07", "note": "\u202egnp.exe"})
+    code, out, err = check_in_process(package, capsys)
+    assert code == 1
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202e]", out + err)
+    assert f"data/parties.csv:{line}: [parties.party_id] cell holds U+001B" in out
+    assert "zz-\\x1b[2J\\x1b]0;owned\\x07" in out  # shown, escaped

@@ -1,0 +1,156 @@
+"""Stage "Datasette": the Datasette metadata of the database, generated, never typed twice.
+
+    python -m scripts.datasette_metadata [--root .] [--database NAME]   # print it as JSON
+
+Where each part comes from:
+  - title, description, license, source, about: schemas/package.yaml (and data/sources.csv for the article's id);
+  - per table: title and description, and each column's description, from schemas/<table>.schema.json;
+  - label_column, facets, sort order, hidden: datasette/tables.yaml; fts_table where the build made an index;
+  - views: datasette/views.yaml (columns named "table.field" take that field's description);
+  - canned queries: datasette/queries.yaml.
+scripts/datasette_app.py passes the result to Datasette; nothing is written to disk, so nothing can drift.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+from scripts.build_sqlite import (ADDED_OBJECTS, DATASETTE_DIR, EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG,
+                                  package_name)
+from scripts.csvio import read_rows
+from scripts.schemas import FieldSpec, PackageSpec, load_spec
+
+QUERIES_CONFIG = DATASETTE_DIR / "queries.yaml"
+ARTICLE_ROUTE = "/article/{source_id}"
+PLUGIN_NAME = "article"  # datasette/plugins/article.py reads its configuration under this name
+FIELD_REFERENCE = re.compile(r"^(?P<table>[a-z_]+)\.(?P<field>[a-z_]+)$")
+PRESENTATION_KEYS = ("label_column", "facets", "sort", "sort_desc", "hidden", "size")
+QUERY_KEYS = ("title", "description", "sql", "params", "hide_sql")
+
+
+def column_description(field: FieldSpec) -> str:
+    text = f"{field.title}: {field.description}" if field.title and field.title != field.name else field.description
+    if field.type == "boolean":
+        text += " Stored as 1 (true) or 0 (false)."
+    return text
+
+
+def resolve_description(spec: PackageSpec, text: str) -> str:
+    """A view column's words: "table.field" (or "common.definition") borrows that field's description."""
+    match = FIELD_REFERENCE.match(text)
+    if not match:
+        return text
+    table, field = match["table"], match["field"]
+    if table == "common":
+        definition = spec.common["$defs"].get(field)
+        if definition is None:
+            raise ValueError(f"{text!r} names no definition of schemas/common.schema.json")
+        return f"{definition.get('title', field)}: {definition['description']}"
+    if table not in spec.by_name or field not in spec.table(table).field_names:
+        raise ValueError(f"{text!r} names no field of schemas/")
+    return column_description(spec.table(table).field(field))
+
+
+def table_entries(spec: PackageSpec, presentation: dict) -> dict:
+    tables = {}
+    for table in spec.tables:
+        entry = {"title": table.title, "description": table.description,
+                 "columns": {f.name: column_description(f) for f in table.fields}}
+        settings = presentation.get(table.name) or {}
+        entry.update({key: settings[key] for key in PRESENTATION_KEYS if key in settings})
+        if settings.get("search"):
+            entry["fts_table"] = f"{table.name}_fts"
+            entry["fts_pk"] = "rowid"
+        tables[table.name] = entry
+    for name, added in ADDED_OBJECTS.items():
+        entry = {"title": added["title"], "description": added["description"],
+                 "columns": {column: resolve_description(spec, text) for column, text in added["columns"].items()}}
+        entry.update({key: value for key, value in (presentation.get(name) or {}).items() if key in PRESENTATION_KEYS})
+        tables[name] = entry
+    return tables
+
+
+def view_entries(spec: PackageSpec, views: dict) -> dict:
+    entries = {}
+    for name, view in views.items():
+        entries[name] = {"title": view["title"], "description": view["description"],
+                         "columns": {column: resolve_description(spec, text)
+                                     for column, text in (view.get("columns") or {}).items()}}
+    return entries
+
+
+def article_path(source_id: str) -> str:
+    return ARTICLE_ROUTE.format(source_id=source_id)
+
+
+def plugin_config(spec: PackageSpec, views: dict) -> dict:
+    """What the article plugin needs to know of the database, derived here rather than written in the plugin."""
+    return {
+        "texts_table": SOURCE_TEXTS,
+        "evidence_view": EVIDENCE_VIEW,
+        # in views and query results, a column named like a table's one-column key links to that row
+        "key_columns": {t.primary_key[0]: t.name for t in spec.tables if len(t.primary_key) == 1},
+        "views": sorted([*views, EVIDENCE_VIEW]),
+    }
+
+
+def build_metadata(root: Path | str = ".", database: str | None = None) -> dict:
+    """Datasette metadata for the database built from the package at root (named after the package by default)."""
+    root = Path(root)
+    spec = load_spec(root)
+    package = spec.metadata
+    database = database or package_name(root)
+    presentation = yaml.safe_load(TABLES_CONFIG.read_text(encoding="utf-8")) or {}
+    views = yaml.safe_load(VIEWS_CONFIG.read_text(encoding="utf-8")) or {}
+    queries = yaml.safe_load(QUERIES_CONFIG.read_text(encoding="utf-8")) or {}
+    for name, query in queries.items():
+        if not query.get("title") or not query.get("description") or not query.get("sql"):
+            raise ValueError(f"{QUERIES_CONFIG.name}: query {name!r} needs a title, a description and sql")
+
+    sources = read_rows(root / spec.table("sources").data_path)
+    license_ = package["licenses"][0]
+    metadata = {
+        "title": package["title"],
+        "description": package["description"],
+        "license": license_["name"],
+        "license_url": license_["path"],
+        "source": "; ".join(f"{s['author']}, “{s['title']}” ({s['published'][:10]})" for s in sources),
+        "about": f"Data package {package['name']}, version {package['version']}",
+    }
+    if len(sources) == 1:  # the source's words are one click away: the annotated article
+        metadata["source_url"] = article_path(sources[0]["source_id"])
+    tables = table_entries(spec, presentation)
+    tables.update(view_entries(spec, views))
+    metadata["plugins"] = {PLUGIN_NAME: plugin_config(spec, views)}
+    metadata["databases"] = {database: {
+        "title": package["title"],
+        "description": package["description"],
+        "tables": tables,
+        # the question and its answer matter on a canned query's page; its SQL is one click away ("show")
+        "queries": {name: {"hide_sql": True, **{key: query[key] for key in QUERY_KEYS if key in query}}
+                    for name, query in queries.items()},
+    }}
+    return metadata
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default=".", help="package directory (default: .)")
+    parser.add_argument("--database", help="the database's name in Datasette (default: the package name)")
+    args = parser.parse_args(argv)
+    try:
+        metadata = build_metadata(args.root, args.database)
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as error:
+        print(f"datasette_metadata: cannot generate the metadata: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Write the release bundle under dist/: the data package as a zip, the SQLite database, and SHA256SUMS.
+
+    python -m scripts.dist [--root .] [--output-dir dist]
+
+    dist/<name>-<version>.zip   datapackage.json, data/*.csv, schemas/, seeds/, README.md, CITATION.cff,
+                                CHANGELOG.md, docs/codebook.md and docs/figures/, under one folder <name>-<version>/
+    dist/<name>-<version>.db    the SQLite build of the same package (scripts/build_sqlite.py)
+    dist/SHA256SUMS             `sha256sum -c SHA256SUMS` checks both
+
+The zip is reproducible: entries sorted, every timestamp the release date of CHANGELOG.md, fixed permissions.
+It refuses (exit 1, nothing written) while a generated file is stale (CITATION.cff, the codebook, the figures),
+an id of the last release is gone without a CHANGELOG line, or the check rejects the package (the SQLite
+build runs it).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from scripts import charts, citation, codebook, versioning
+from scripts.build_sqlite import BuildRefused, build_database
+from scripts.generated import INPUT_ERRORS
+from scripts.schemas import load_spec
+
+DIST_DIR = "dist"
+CHECKSUMS = "SHA256SUMS"
+DOCUMENTS = ("README.md", "CITATION.cff", "CHANGELOG.md", "docs/codebook.md")
+FILE_MODE = 0o644
+
+
+class DistError(Exception):
+    """The bundle cannot be written (a message for people)."""
+
+
+def bundle_members(root: Path) -> list[str]:
+    """The package-relative paths of the zip, sorted: the descriptor, what it points to, and the documents."""
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    members = {"datapackage.json", *DOCUMENTS}
+    for resource in descriptor["resources"]:
+        members.add(resource["path"])
+        if resource.get("jsonschema"):
+            members.add(resource["jsonschema"])
+    for folder, pattern in (("schemas", "*"), ("seeds", "*.txt"), (charts.FIGURES_DIR, "*.svg")):
+        members.update(p.relative_to(root).as_posix() for p in (root / folder).glob(pattern) if p.is_file())
+    missing = sorted(m for m in members if not (root / m).is_file())
+    if missing:
+        raise DistError("missing from the package: " + ", ".join(missing))
+    return sorted(members)
+
+
+def stale_generated_files(root: Path) -> list[str]:
+    """Generated files that differ from what their generator writes now."""
+    stale = []
+    cff = root / citation.CFF_FILE
+    if not cff.is_file() or cff.read_text(encoding="utf-8") != citation.render_cff(citation.build_citation(root)):
+        stale.append(citation.CFF_FILE)
+    book = root / codebook.CODEBOOK
+    if not book.is_file() or book.read_text(encoding="utf-8") != codebook.render(root):
+        stale.append(codebook.CODEBOOK)
+    for name, text in charts.render_all(root).items():
+        figure = root / charts.FIGURES_DIR / name
+        if not figure.is_file() or figure.read_text(encoding="utf-8") != text:
+            stale.append(f"{charts.FIGURES_DIR}/{name}")
+    return stale
+
+
+def write_zip(root: Path, target: Path, folder: str, timestamp: dt.datetime) -> None:
+    """A reproducible zip: same files in, same bytes out."""
+    stamp = timestamp.timetuple()[:6]
+    with zipfile.ZipFile(target, "w") as archive:
+        for member in bundle_members(root):
+            info = zipfile.ZipInfo(f"{folder}/{member}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, so that the permission bits below mean the same everywhere
+            info.external_attr = (0o100000 | FILE_MODE) << 16
+            archive.writestr(info, (root / member).read_bytes(), compresslevel=9)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_dist(root: Path, output_dir: Path) -> list[Path]:
+    root = Path(root)
+    metadata = load_spec(root).metadata
+    version = str(metadata["version"])
+    problems = versioning.problems(root)
+    if problems:
+        raise DistError("versioning (python -m scripts.versioning check):\n" + "\n".join(f"  {p}" for p in problems))
+    stale = stale_generated_files(root)
+    if stale:
+        raise DistError(f"stale generated files: {', '.join(stale)}; run `make docs`")
+    released = dt.datetime.fromisoformat(versioning.release_date(root, version))
+
+    base = f"{metadata['name']}-{version}"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    zip_path, db_path = output_dir / f"{base}.zip", output_dir / f"{base}.db"
+    # Built beside the targets and moved into place, so a failure never leaves a half-written bundle.
+    with tempfile.TemporaryDirectory(dir=output_dir, prefix=".dist-") as scratch:
+        scratch = Path(scratch)
+        write_zip(root, scratch / zip_path.name, base, released)
+        build_database(root, scratch / db_path.name)
+        sums = "".join(f"{sha256_file(scratch / p.name)}  {p.name}\n" for p in (db_path, zip_path))
+        (scratch / CHECKSUMS).write_text(sums, encoding="utf-8")
+        for name in (zip_path.name, db_path.name, CHECKSUMS):
+            os.replace(scratch / name, output_dir / name)
+    return [zip_path, db_path, output_dir / CHECKSUMS]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default=".", help="package directory (default: .)")
+    parser.add_argument("--output-dir", help=f"where to write the bundle (default: ROOT/{DIST_DIR})")
+    args = parser.parse_args(argv)
+    root = Path(args.root)
+    output_dir = Path(args.output_dir) if args.output_dir else root / DIST_DIR
+    try:
+        written = build_dist(root, output_dir)
+    except (DistError, BuildRefused, versioning.VersioningError, citation.CitationError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (*INPUT_ERRORS, sqlite3.Error) as error:
+        print(f"error: cannot write the bundle: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Helpers for the tests of the check (tests/test_check.py, test_fault_corpus.py, test_hostile_input.py): run it
+in-process, split its report into layers, edit raw bytes of a copy, and block every network connection."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import read_csv, write_csv
+
+
+def check_in_process(package_dir: Path, capsys, *args: str, descriptor: str = "datapackage.json") -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of `python -m scripts.check`, run in this process (fast)."""
+    from scripts.check import main
+
+    code = main([str(package_dir / descriptor), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def problems_by_layer(text_output: str) -> dict[str, list[str]]:
+    """The check's text output split into its layers' problem lines."""
+    layers, current = {}, None
+    for line in text_output.splitlines():
+        if line.startswith("(") and ") " in line:
+            current = line[1]
+            layers[current] = []
+        elif line.startswith("  ") and current:
+            layers[current].append(line.strip())
+    return layers
+
+
+def edit_text(package: Path, relative: str, old: str, new: str, count: int = 1) -> None:
+    path = package / relative
+    text = path.read_bytes().decode("utf-8")
+    assert old in text, f"{old!r} not in {relative}: the corpus needs updating to the data"
+    path.write_bytes(text.replace(old, new, count).encode("utf-8"))
+
+
+def append_row(package: Path, table: str, changes: dict) -> int:
+    """Append a copy of the table's last row with changes; returns the line the new row starts on."""
+    path = package / "data" / f"{table}.csv"
+    first_new_line = path.read_bytes().count(b"\n") + 1  # the file ends with a newline
+    header, rows = read_csv(path)
+    rows.append({**rows[-1], **changes})
+    write_csv(path, header, rows)
+    return first_new_line
+
+
+def cell_of(package: Path, table: str, key_column: str, key: str, column: str) -> str:
+    _, rows = read_csv(package / "data" / f"{table}.csv")
+    return next(row[column] for row in rows if row[key_column] == key)
+
+
+class NetworkAttempt(OSError):
+    pass
+
+
+@pytest.fixture
+def network_blocked(monkeypatch, tmp_path) -> Path:
+    """Every way Python opens a connection or resolves a name raises, and is written down in the returned file
+    (a file, so that an attempt made in the check's forked Frictionless process is seen too)."""
+    record = tmp_path / "network-attempts.txt"
+
+    def refuse(what):
+        def blocked(*args, **kwargs):
+            with open(record, "a", encoding="utf-8") as handle:
+                handle.write(f"{what} {args[1:] if what.startswith('socket.') else args}\n")
+            raise NetworkAttempt(f"network blocked by the test: {what}")
+        return blocked
+
+    for name in ("connect", "connect_ex", "sendto", "sendmsg"):
+        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
+    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+        monkeypatch.setattr(socket, name, refuse(name))
+    return record
+
+
+def attempts(record: Path) -> str:
+    return record.read_text(encoding="utf-8") if record.exists() else ""
+
+
+def line_of_key(path: Path, key: dict[str, str], occurrence: int = 1) -> int:
+    """The physical line on which the row holding these cells starts (its occurrence-th such row)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        previous_end, seen = reader.line_num, 0
+        for cells in reader:
+            row = dict(zip(header, cells))
+            if all(row.get(column) == value for column, value in key.items()):
+                seen += 1
+                if seen == occurrence:
+                    return previous_end + 1
+            previous_end = reader.line_num
+    raise AssertionError(f"no row {key} (occurrence {occurrence}) in {path}")
