@@ -27,7 +27,13 @@ PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462",
 
 
 def config(datasette) -> dict:
-    return datasette.plugin_config(PLUGIN) or {}
+    # plugin_config resolves the metadata on every call and render_cell asks for every cell; the metadata of a
+    # running (immutable) instance does not change, so it is read once per instance.
+    cached = getattr(datasette, "_article_plugin_config", None)
+    if cached is None:
+        cached = datasette.plugin_config(PLUGIN) or {}
+        datasette._article_plugin_config = cached
+    return cached
 
 
 def article_url(datasette, source_id: str) -> str:
