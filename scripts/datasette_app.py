@@ -54,9 +54,26 @@ def inspect_data(db: Path) -> dict:
     return json.loads(target.read_text(encoding="utf-8"))
 
 
+def _datasette_class():
+    from datasette.app import Datasette
+
+    class ServedDatasette(Datasette):
+        """Datasette 0.65.5 deep-copies the whole metadata for each table's permission check, so a page that lists
+        every table spent most of its time copying (profiled: 80 % of the home page). Metadata never changes while
+        the immutable database is served, so each table's answer is computed once."""
+
+        def _table_permission_allows(self, database, table):
+            cache = self.__dict__.setdefault("_table_allows_cache", {})
+            if (database, table) not in cache:
+                cache[database, table] = super()._table_permission_allows(database, table)
+            return list(cache[database, table])
+
+    return ServedDatasette
+
+
 def make_datasette(db: Path | str, root: Path | str = "."):
     """The configured Datasette for the database built from the package at root."""
-    from datasette.app import Datasette
+    Datasette = _datasette_class()
 
     root, db = Path(root), Path(db)
     config = DATASETTE_DIR  # the plugin, templates and style sheet are the project's, whatever the package
