@@ -67,6 +67,10 @@ OUTPUT_CONTROLS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 RESOURCE_NAME = re.compile(r"[-a-z0-9._/]+")  # as the Data Package standard (and Frictionless) has it
 MAX_CELL_CHARS = 2_000_000  # a bound for csv's field size, so a huge cell is a message, not a crash
+MAX_HEADER_BYTES = 65_536  # a header line longer than this is not the schema's fields
+# Memory for the rows that layers b-e hold, as estimated by table_bytes: twice what 1,000 curated articles take
+# (212,000 rows). A table past it (50 MB of tiny rows, say) is still read whole for hygiene, and says so.
+MAX_KEPT_BYTES = 600_000_000
 MAX_DESCRIPTOR_BYTES = 16_000_000  # a descriptor is a few kB; /dev/zero or a huge file is refused, not read
 MAX_LISTED_PER_FILE = 200  # problems listed per layer and file (all are counted): a hostile file stays a short report
 MAX_MESSAGE_CHARS = 400  # a message quoting a 1 MB cell is cut in its middle
@@ -124,19 +128,27 @@ class Table:
     file: Path
     rows: list[Row] = field(default_factory=list)
     readable: bool = True
-    record_lines: list[int] = field(default_factory=list)  # record position (header = 1) -> physical line
+    # Record position (header = 1) -> physical line, kept sparse: (position, lines spanned so far by earlier
+    # records' line breaks) where that changes, so a table of millions of one-line rows costs nothing here.
+    record_shifts: list[tuple[int, int]] = field(default_factory=list)
     schema_path: str = ""  # its JSON Schema, as the descriptor names it
+    rows_read: int = 0  # well-formed data rows, kept or not
+    too_large: bool = False  # its rows would overflow MAX_KEPT_BYTES: layers b-e leave it out
 
     @property
     def name(self) -> str:
         return self.spec.name
 
+    def note_record(self, position: int, line: int) -> None:
+        shift = line - position
+        if shift != (self.record_shifts[-1][1] if self.record_shifts else 0):
+            self.record_shifts.append((position, shift))
+
     def line_of_record(self, position: int | None) -> int | None:
         if position is None:
             return None
-        if 1 <= position <= len(self.record_lines):
-            return self.record_lines[position - 1]
-        return position
+        index = bisect.bisect_right(self.record_shifts, (position, float("inf"))) - 1
+        return position + (self.record_shifts[index][1] if index >= 0 else 0)
 
 
 @dataclass
@@ -610,6 +622,31 @@ def _bare_quote(cells: list[str], quotes_in_text: int) -> bool:
     return inside > 0 and (quotes_in_text < 2 * inside or (quotes_in_text - 2 * inside) % 2 == 1)
 
 
+def table_bytes(table: Table) -> int:
+    """About the memory a table's rows take once read (a row and its dict, each cell a string), from its size
+    and a fast count of its line ends; what Frictionless keeps of it grows alike."""
+    lines = 0
+    with open(table.file, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return table.file.stat().st_size + lines * (250 + 60 * len(table.spec.field_names))
+
+
+def mark_too_large(tables: dict[str, Table]) -> None:
+    """Mark the tables whose rows would not fit in MAX_KEPT_BYTES, before anything reads them, so that layer b
+    (which starts first, beside the others) and layers c-e leave out the same tables."""
+    kept = 0
+    for table in tables.values():
+        try:
+            size = table_bytes(table)
+        except OSError:
+            continue  # reported when the table is read
+        if kept + size > MAX_KEPT_BYTES:
+            table.too_large = True
+        else:
+            kept += size
+
+
 def read_table(table: Table, report: Report) -> None:
     """Read one CSV once, streaming: record hygiene problems (layer f) and keep the rows for layers c-e."""
     path, name = table.path, table.name
@@ -620,12 +657,13 @@ def read_table(table: Table, report: Report) -> None:
     header = None
     last_key, last_key_line = None, None
     key_fields = table.spec.primary_key
+    keeping = not table.too_large  # a table past the memory budget is read for hygiene only
     limit = csv.field_size_limit(MAX_CELL_CHARS)  # restored below: Frictionless sets its own
     try:
-        for cells in reader:
+        for position, cells in enumerate(reader, start=1):
             line = previous_line + 1
             previous_line = reader.line_num
-            table.record_lines.append(line)
+            table.note_record(position, line)
             quotes = seen.get("quotes")
             if quotes and _bare_quote(cells, sum(quotes.pop(n, 0) for n in range(line, previous_line + 1))):
                 report.add("f", path, line, name, None, "a quotation mark stands in a cell that is not quoted: "
@@ -670,7 +708,9 @@ def read_table(table: Table, report: Report) -> None:
                 report.add("f", path, line, name, ",".join(key_fields),
                            f"rows are not sorted by primary key: {'/'.join(key)} comes after {'/'.join(last_key)} (line {last_key_line})")
             last_key, last_key_line = key, line
-            table.rows.append(row)
+            table.rows_read += 1
+            if keeping:
+                table.rows.append(row)
     except csv.Error as error:
         reason = {"unexpected end of data": "a quoted cell that starts on this line is never closed"}.get(str(error), str(error))
         report.add("f", path, previous_line + 1, name, None, f"malformed CSV: {reason}")
@@ -682,6 +722,10 @@ def read_table(table: Table, report: Report) -> None:
         return
     finally:
         csv.field_size_limit(limit)
+    if table.too_large:
+        report.add("f", path, 1, name, None, f"the table's {seen.get('lines', 0):,} lines would take more than the "
+                   f"{MAX_KEPT_BYTES // 10**6} MB of memory the check gives the package's rows: it is read for hygiene only")
+        table.readable = False
     if header is None:
         report.add("f", path, 1, name, None, "file is empty: it needs at least the header line")
         table.readable = False
@@ -751,15 +795,36 @@ PACKAGE_METADATA = ("name", "id", "title", "description", "homepage", "version",
 RESOURCE_METADATA = ("title", "description", "licenses", "sources", "bytes", "hash")
 
 
+def _header_is_exact(table: Table) -> bool:
+    """Whether the CSV's first line, read alone and bounded, is exactly the schema's fields. A table whose header
+    is wrong is layer f's to report, with its line; Frictionless is not handed it, since a hostile header (a
+    million names) costs it minutes and gigabytes, and its findings on such a table are left out anyway."""
+    try:
+        with open(table.file, "rb") as handle:
+            first = handle.readline(MAX_HEADER_BYTES)
+        header = next(csv.reader([first.decode("utf-8").removeprefix("\ufeff")]), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return header == table.spec.field_names
+
+
 def frictionless_descriptor(descriptor: dict, tables: dict[str, Table]) -> dict:
-    """What Frictionless is given: the package's metadata and the tables that layer a accepted, each a local CSV
-    at its vetted path with the Table Schema derived from its JSON Schema (equal to the descriptor's, or layer a
-    says so) and nothing that could make it fetch or read anything else: no profile, dialect or URL."""
+    """What Frictionless is given: the package's metadata and the tables that layer a accepted and whose header
+    is right, each a local CSV at its vetted path with the Table Schema derived from its JSON Schema (equal to
+    the descriptor's, or layer a says so), and nothing that could make it fetch or read anything else: no
+    profile, dialect or URL."""
+    by_name = {r["name"]: r for r in descriptor["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
+    handed = {name: table for name, table in tables.items() if not table.too_large and _header_is_exact(table)}
     resources = []
-    for table in tables.values():
-        original = next(r for r in descriptor["resources"] if isinstance(r, dict) and r.get("name") == table.name)
+    for table in handed.values():
+        schema = table_schema(table.spec)
+        if "foreignKeys" in schema:  # keys into a table left out cannot be looked up (layer f says why)
+            schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] in ("", *handed)]
+            if not schema["foreignKeys"]:
+                del schema["foreignKeys"]
+        original = by_name[table.name]
         resources.append({"name": table.name, "path": table.path, "profile": "tabular-data-resource", "format": "csv",
-                          "encoding": "utf-8", "schema": table_schema(table.spec),
+                          "encoding": "utf-8", "schema": schema,
                           **{key: original[key] for key in RESOURCE_METADATA if key in original}})
     return {**{key: descriptor[key] for key in PACKAGE_METADATA if key in descriptor},
             "profile": "tabular-data-package", "resources": resources}
@@ -1072,6 +1137,7 @@ def run_check(descriptor_file: Path) -> Report:
     tables = check_descriptor(root, descriptor_path, descriptor, report)
     report.tables = len(descriptor.get("resources") or [])
     descriptor_ok = not any(p.layer == "a" for p in report.problems)
+    mark_too_large(tables)
     vetted = frictionless_descriptor(descriptor, tables) if descriptor_ok else None
     frictionless = start_frictionless(root, vetted) if descriptor_ok else None
     lap("a")
@@ -1081,7 +1147,7 @@ def run_check(descriptor_file: Path) -> Report:
         except OSError as error:
             report.add("f", table.path, None, table.name, None, f"cannot be read ({error.strerror})")
             table.readable = False
-        report.rows += len(table.rows)
+        report.rows += table.rows_read
     lap("f")
     check_rows(tables, report)
     lap("c")
