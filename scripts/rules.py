@@ -65,12 +65,17 @@ def person_names_unique(ctx: Context):
         for form in [row.get("name", "")] + row.get("other_names", "").split(";"):
             if form.strip():
                 owners[row.get("source_id"), form.strip()].add(row.get("person_id"))
+    # Sorted once: a form shared by thousands of rows is then named in constant time for each of them.
+    shared = {key: sorted(filter(None, ids)) for key, ids in owners.items() if len(ids) > 1}
     for line, row in ctx.each("persons"):
         for column in ("name", "other_names"):
             for form in filter(None, (part.strip() for part in row.get(column, "").split(";"))):
-                others = sorted(owners[row.get("source_id"), form] - {row.get("person_id")})
+                owners_of_form = shared.get((row.get("source_id"), form), ())
+                others = [other for other in owners_of_form[:4] if other != row.get("person_id")][:3]
                 if others:
-                    yield ctx.problem("persons", line, column, f"{form!r} also names {', '.join(others)}: one person, one row")
+                    more = len(owners_of_form) - (row.get("person_id") in owners[row.get("source_id"), form]) - len(others)
+                    yield ctx.problem("persons", line, column, f"{form!r} also names {', '.join(others)}"
+                                      + (f" and {more} more" if more > 0 else "") + ": one person, one row")
         forms = [f.strip() for f in row.get("other_names", "").split(";") if f.strip()]
         for form, count in Counter(forms).items():
             if count > 1 or form == row.get("name"):
@@ -84,14 +89,16 @@ def role_title_in_evidence(ctx: Context):
 
 
 def delegation_leaders_and_sizes(ctx: Context):
-    members = defaultdict(list)
+    members, leaders_of = Counter(), defaultdict(list)  # counted once, not per delegation row
     for line, row in ctx.each("delegation_members"):
-        members[row.get("delegation_id")].append(row)
+        members[row.get("delegation_id")] += 1
+        if row.get("role") == "leader":
+            leaders_of[row.get("delegation_id")].append(row.get("person_id"))
     states = {row.get("organization_id") for _, row in ctx.each("organizations") if row.get("classification") == "state"}
     members_known = ctx.complete("delegation_members")
     for line, row in ctx.each("delegations"):
         delegation = row.get("delegation_id")
-        leaders = [m.get("person_id") for m in members[delegation] if m.get("role") == "leader"]
+        leaders = leaders_of.get(delegation, [])
         if members_known and len(leaders) != 1:
             yield ctx.problem("delegations", line, "leader_person_id",
                               f"delegation {delegation} has {len(leaders)} members with role leader in delegation_members; it needs exactly one")
@@ -100,9 +107,9 @@ def delegation_leaders_and_sizes(ctx: Context):
                               f"leader_person_id is {row.get('leader_person_id')} but the member with role leader is {leaders[0]}")
         size = row.get("stated_size", "")
         # '²' is a digit to Python, and 5,000 digits are too many for int(): both are layer c's
-        if size.isascii() and size.isdigit() and len(size) < 19 and int(size) < len(members[delegation]):
+        if size.isascii() and size.isdigit() and len(size) < 19 and int(size) < members[delegation]:
             yield ctx.problem("delegations", line, "stated_size",
-                              f"stated_size {size} is less than the {len(members[delegation])} named members")
+                              f"stated_size {size} is less than the {members[delegation]} named members")
         if ctx.rows.get("organizations") is not None and row.get("country_id") and row["country_id"] not in states:
             yield ctx.problem("delegations", line, "country_id", f"{row['country_id']} is not an organization classified as a state")
 

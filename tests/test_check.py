@@ -97,6 +97,14 @@ def test_a_flood_of_problems_is_counted_but_listed_briefly(package, capsys):
     assert report["summary"]["problems"] == int(SUMMARY.match(out.strip().splitlines()[-1]).group(5))
 
 
+def test_lines_stay_right_after_a_cell_that_spans_lines(package, capsys):
+    set_cell(package, "parties", "party_id", "jmm", "note", "one\ntwo\nthree")
+    line = set_cell(package, "parties", "party_id", "tdp", "sentence_id", "zz-no-such-sentence")
+    code, out, _ = check_in_process(package, capsys)
+    assert code == 1
+    assert any(p.startswith(f"data/parties.csv:{line}: [parties.sentence_id] foreign-key: ") for p in problems_by_layer(out)["b"])
+
+
 def test_control_characters_of_the_data_never_reach_the_terminal(package, capsys):
     line = append_row(package, "parties", {"party_id": "zz-\x1b[2J\x1b]0;owned\x07", "note": "\u202egnp.exe"})
     code, out, err = check_in_process(package, capsys)

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.check_helpers import (attempts, cell_of, check_in_process, network_blocked,  # noqa: F401 (a fixture)
-                                 problems_by_layer)
+from tests.check_helpers import attempts, check_in_process, network_blocked, problems_by_layer  # noqa: F401 (a fixture)
 from tests.conftest import ROOT, copy_package, line_of, read_csv, run_module, set_cell, snapshot, write_csv
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
@@ -261,6 +260,38 @@ def test_a_1_mb_cell_is_checked_and_quoted_briefly(package, capsys):
     assert max(len(line) for line in out.splitlines()) < 1000 and len(out) < 50_000  # quoted, not copied whole
     code, peak, _ = measure_check(package)
     assert code == 1 and peak < GIB
+
+
+def test_a_table_past_the_memory_budget_is_read_for_hygiene_only(package, capsys, monkeypatch):
+    """Tables are held in memory for layers b-e only while their estimated size fits the budget (600 MB: 50 MB of
+    tiny rows would not); one past it is still read whole for hygiene, and left out of the other layers."""
+    from scripts import check
+    from scripts.schemas import load_spec
+
+    spec = load_spec(package)
+
+    def estimates():
+        return {t.name: check.table_bytes(check.Table(t, t.data_path, package / t.data_path)) for t in spec.tables}
+
+    largest = spec.table(max(estimates().items(), key=lambda item: item[1])[0])
+    header, rows = read_csv(package / largest.data_path)
+    text_column = next(f.name for f in largest.fields if f.type == "string" and f.name not in largest.primary_key)
+    rows[0][text_column] = " " + rows[0][text_column]  # layer f must still see this
+    rows[0][largest.primary_key[-1]] = "Not_A_Slug"  # layer c would see this, were the table kept
+    write_csv(package / largest.data_path, header, rows)
+    sizes = estimates()
+    before = sum(sizes[t.name] for t in spec.tables[: spec.tables.index(largest)])
+    assert sizes[largest.name] == max(sizes.values())
+    monkeypatch.setattr(check, "MAX_KEPT_BYTES", before + sizes[largest.name] - 1)  # every table fits but this one
+    code, out, err = check_in_process(package, capsys)
+    assert_clean_failure(code, out, err, 1)
+    lines = (package / largest.data_path).read_bytes().count(b"\n")
+    found = problems_by_layer(out)
+    assert f"{largest.data_path}:2: [{largest.name}.{text_column}] cell has leading or trailing whitespace" in found["f"]
+    assert f"{largest.data_path}:1: [{largest.name}] the table's {lines} lines would take more than the " \
+        f"{check.MAX_KEPT_BYTES // 10**6} MB of memory the check gives the package's rows: it is read for hygiene only" in found["f"]
+    assert sum("would take more than" in problem for problem in found["f"]) == 1
+    assert not any(problem.startswith(largest.data_path) for layer in "bcde" for problem in found[layer]), out
 
 
 # ---------------------------------------------------------------- paths out of the package, and URLs: never fetched
