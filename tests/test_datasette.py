@@ -7,12 +7,9 @@ import hashlib
 import html
 import importlib.util
 import json
-import os
 import re
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +23,7 @@ from markupsafe import escape
 from scripts.build_sqlite import build_database
 from scripts.datasette_app import SETTINGS, make_datasette
 from scripts.datasette_metadata import build_metadata
+from scripts.loadtest import served
 from scripts.schemas import load_spec
 from tests.conftest import ROOT, copy_package, read_csv, run_module, set_cell, write_csv
 
@@ -411,27 +409,10 @@ def test_make_serve_runs_the_one_entry_point():
 
 
 @contextmanager
-def running_server(db: Path, *args: str):
-    """`python -m scripts.datasette_app` (what `make serve` runs) on a free port; yields its port once it answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "scripts.datasette_app", "--db", str(db), "--port", str(port), *args],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline, "the Datasette server did not start"
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+def running_server(db: Path):
+    """`python -m scripts.datasette_app` (what `make serve` runs) on a free port of 127.0.0.1; yields its port."""
+    with served(ROOT, db) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def test_the_server_listens_on_127_0_0_1_only(built):
