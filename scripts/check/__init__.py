@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from scripts import rules
+from scripts.check import rules
 from scripts.schemas import (COMMON_SCHEMA as COMMON_SCHEMA_NAME, PROVENANCE_FIELDS, SCHEMA_DIR, TableSpec,
                              quick_row_test, row_validator, table_from_json_schema, table_schema)
 from scripts.seeds import HEADER_MARKER, parse_header
