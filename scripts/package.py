@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from scripts.generated import generator_main
-from scripts.schemas import load_spec, table_schema
+from scripts.schemas import PackageSpec, load_spec, table_schema
 
 PACKAGE_KEYS = ("name", "title", "description", "version", "created", "homepage",
                "keywords", "licenses",
@@ -18,7 +18,11 @@ PACKAGE_KEYS = ("name", "title", "description", "version", "created", "homepage"
 
 
 def build_descriptor(root: Path | str = ".") -> dict:
-    spec = load_spec(root)
+    return derive_descriptor(load_spec(root))
+
+
+def derive_descriptor(spec: PackageSpec) -> dict:
+    """The descriptor of a package's metadata and table specs (the check compares the declared one to this)."""
     descriptor = {"profile": "tabular-data-package"}
     descriptor.update({k: spec.metadata[k] for k in PACKAGE_KEYS if k in spec.metadata})
     descriptor["resources"] = [

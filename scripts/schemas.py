@@ -3,8 +3,8 @@ schemas/package.yaml (package-level metadata). Everything else that describes a 
 datapackage.json, Datasette metadata, the codebook) is derived from what this module returns."""
 from __future__ import annotations
 
+import functools
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -95,13 +95,34 @@ def table_from_json_schema(name: str, schema: dict, common: dict) -> TableSpec:
                      list(schema["x-primaryKey"]), list(schema.get("x-foreignKeys", [])), common)
 
 
+@functools.lru_cache(maxsize=1024)  # jsonschema asks for a field's pattern once a row
+def compile_pattern(pattern: str):
+    """A schema's `pattern` compiled by RE2, which runs in time linear in the text: no pattern can backtrack for
+    ever ('^(a|a)*$' on 41 'a's takes Python's re hours). re2.error for what RE2 cannot run (backreferences,
+    lookarounds): the check refuses such a pattern."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the check says what is wrong with a pattern; RE2 would also print it to stderr
+    return re2.compile(pattern, options)
+
+
+def _re2_pattern(validator, pattern, instance, schema):
+    """jsonschema's `pattern` keyword, run by RE2."""
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not compile_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 def row_validator(table: TableSpec):
-    """A compiled JSON Schema validator for the table's rows (formats such as date checked)."""
-    from jsonschema import Draft202012Validator, FormatChecker
+    """A compiled JSON Schema validator for the table's rows (formats such as date checked, patterns by RE2)."""
+    from jsonschema import Draft202012Validator, FormatChecker, validators
     from referencing import Registry, Resource
 
     registry = Registry().with_resource(COMMON_SCHEMA, Resource.from_contents(table.common_schema))
-    return Draft202012Validator(table.json_schema, registry=registry, format_checker=FormatChecker())
+    validator = validators.extend(Draft202012Validator, {"pattern": _re2_pattern})
+    return validator(table.json_schema, registry=registry, format_checker=FormatChecker())
 
 
 # The keywords the quick row test understands; a schema with any other keyword is left to jsonschema alone.
@@ -133,7 +154,7 @@ def _quick_property(prop: dict, common: dict):
     if enum is not None and not isinstance(enum, list):
         return None
     is_string, is_number = python_type is str, python_type is int
-    return (python_type, re.compile(prop["pattern"]).search if is_string and "pattern" in prop else None,
+    return (python_type, compile_pattern(prop["pattern"]).search if is_string and "pattern" in prop else None,
             None if enum is None else frozenset(e for e in enum if type(e) is python_type),
             prop.get("minLength") if is_string else None, prop.get("maxLength") if is_string else None,
             prop.get("minimum") if is_number else None, prop.get("maximum") if is_number else None, prop.get("format"))

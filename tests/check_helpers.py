@@ -2,6 +2,7 @@
 in-process, split its report into layers, edit raw bytes of a copy, and block every network connection."""
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -17,6 +18,26 @@ def check_in_process(package_dir: Path, capsys, *args: str, descriptor: str = "d
     code = main([str(package_dir / descriptor), *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def located(problem: dict) -> str:
+    """A problem of the JSON report as `path:line: [table.field] code` (what the tests assert: where and what
+    kind, not the wording)."""
+    where = f"{problem['path']}:{problem['line']}" if problem["line"] else problem["path"]
+    what = f"[{problem['table']}.{problem['field']}] " if problem["table"] and problem["field"] else \
+        (f"[{problem['table']}] " if problem["table"] else "")
+    return f"{where}: {what}{problem['code']}"
+
+
+def located_by_layer(json_output: str) -> dict[str, list[str]]:
+    """The check's JSON report as {layer: [`path:line: [table.field] code`, ...]}."""
+    return {layer["layer"]: [located(p) for p in layer["problems"]] for layer in json.loads(json_output)["layers"]}
+
+
+def check_located(package_dir: Path, capsys, descriptor: str = "datapackage.json") -> tuple[int, dict[str, list[str]], str]:
+    """Exit status, the located problems by layer (JSON run) and stderr, in-process."""
+    code, out, err = check_in_process(package_dir, capsys, "--format", "json", descriptor=descriptor)
+    return code, (located_by_layer(out) if code in (0, 1) else {}), err + (out if code == 2 else "")
 
 
 def problems_by_layer(text_output: str) -> dict[str, list[str]]:

@@ -50,6 +50,25 @@ def copy_package(target: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def real_check() -> CheckResult:
+    """The check of the real package, run once a session in this process: exit status, text and JSON output
+    (stdout: the text report, then a line '--- json ---', then the JSON report)."""
+    import contextlib
+
+    from scripts.check import main
+
+    outputs = []
+    for args in ([], ["--format", "json"]):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(ROOT / "datapackage.json"), *args])
+        outputs.append((code, out.getvalue(), err.getvalue()))
+    (text_code, text, text_err), (json_code, as_json, json_err) = outputs
+    assert text_code == json_code
+    return CheckResult(text_code, text + "--- json ---\n" + as_json, text_err + json_err)
+
+
 @pytest.fixture
 def package(tmp_path) -> Path:
     """A fresh copy of the real package, to break."""

@@ -10,16 +10,15 @@ import re
 import pytest
 
 from scripts.check import MAX_LISTED_PER_FILE
-from tests.check_helpers import append_row, check_in_process, problems_by_layer
-from tests.conftest import ROOT, copy_package, read_csv, run_check, run_module, set_cell, write_csv
+from tests.check_helpers import append_row, check_in_process, located_by_layer, problems_by_layer
+from tests.conftest import ROOT, copy_package, read_csv, run_module, set_cell, write_csv
 
 SUMMARY = re.compile(r"(valid|INVALID): (\d+) tables, (\d+) rows, (\d+) evidence spans verified, (\d+) problems?$")
 
 
-def test_real_package_is_valid():
-    result = run_check(ROOT)
-    assert result.returncode == 0 and not result.stderr, result.output
-    lines = result.stdout.strip().splitlines()
+def test_real_package_is_valid(real_check):
+    assert real_check.returncode == 0 and not real_check.stderr, real_check.output
+    lines = real_check.stdout.split("--- json ---")[0].strip().splitlines()
     assert [line[:4] for line in lines[:-1]] == [f"({layer}) " for layer in "abcdef"]
     assert all(line.endswith(": 0 problems") for line in lines[:-1])
     rows = sum(len(read_csv(path)[1]) for path in (ROOT / "data").glob("*.csv"))
@@ -28,10 +27,11 @@ def test_real_package_is_valid():
     assert match.group(5) == "0"
 
 
-def test_json_format_carries_the_same_report():
-    report = json.loads(run_check(ROOT, "--format", "json").stdout)
+def test_json_format_carries_the_same_report(real_check):
+    text_output, json_output = real_check.stdout.split("--- json ---\n")
+    report = json.loads(json_output)
     assert report["valid"] is True and [layer["layer"] for layer in report["layers"]] == list("abcdef")
-    text = SUMMARY.match(run_check(ROOT).stdout.strip().splitlines()[-1])
+    text = SUMMARY.match(text_output.strip().splitlines()[-1])
     assert [report["summary"][key] for key in ("tables", "rows", "evidence_spans", "problems")] == \
         [int(text.group(n)) for n in (2, 3, 4, 5)]
 
@@ -43,38 +43,61 @@ def test_json_lists_the_problems_text_lists(package, capsys):
     json_code, raw, _ = check_in_process(package, capsys, "--format", "json")
     report = json.loads(raw)
     assert code == json_code == 1 and report["valid"] is False
-    from_json = {layer["layer"]: [f"{p['path']}:{p['line']}: [{p['table']}.{p['field']}] {p['message']}" if p["field"]
-                                  else f"{p['path']}:{p['line']}: [{p['table']}] {p['message']}"
+    from_json = {layer["layer"]: [f"{p['path']}:{p['line']}: [{p['table']}.{p['field']}] {p['code']}: {p['message']}"
+                                  if p["field"] else f"{p['path']}:{p['line']}: [{p['table']}] {p['code']}: {p['message']}"
                                   for p in layer["problems"]] for layer in report["layers"]}
     assert from_json == problems_by_layer(text)
     assert report["summary"]["problems"] == sum(map(len, from_json.values())) == 2
+    assert all(p["code"] for layer in report["layers"] for p in layer["problems"])
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "no such file"), (b"{not json", "is not JSON"), (b"[1, 2]", "not an object"),
-    (b"\xff\xfe\x00garbage", "is not JSON"), (b'{"version": NaN}', "is not JSON (NaN is not a JSON value)")])
-def test_unusable_descriptor_exits_2_with_a_message(tmp_path, content, message):
+def test_problem_lines_are_pinned_word_for_word(package, capsys):
+    """The snapshot of the wording: the one place where messages are pinned (everywhere else: codes)."""
+    line = set_cell(package, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
+    evidence_line = set_cell(package, "parties", "party_id", "tdp", "evidence_end", "99999")
+    start = next(row for row in read_csv(package / "data" / "parties.csv")[1] if row["party_id"] == "tdp")["evidence_start"]
+    seed_chars = len((ROOT / "seeds" / "000_905ae90385d1da76.txt").read_bytes().decode("utf-8"))
+    code, text, _ = check_in_process(package, capsys)
+    assert code == 1
+    assert problems_by_layer(text) == {
+        "a": [], "b": [], "c": [], "e": [],
+        "d": [f"data/parties.csv:{evidence_line}: [parties.evidence_end] span-invalid: span [{start}:99999] ends past "
+              f"the end of seeds/000_905ae90385d1da76.txt ({seed_chars} characters)"],
+        "f": [f"data/persons.csv:{line}: [persons.name] padded-cell: cell has leading or trailing whitespace"]}
+
+
+@pytest.mark.parametrize("content, code, message", [
+    (None, "descriptor-missing", "no such file"), (b"{not json", "descriptor-not-json", "is not JSON"),
+    (b"[1, 2]", "descriptor-not-an-object", "not an object"), (b"\xff\xfe\x00garbage", "descriptor-not-json", "is not JSON"),
+    (b'{"version": NaN}', "descriptor-not-json", "is not JSON (NaN is not a JSON value)")])
+def test_unusable_descriptor_exits_2_with_a_message(tmp_path, capsys, content, code, message):
     target = tmp_path / "datapackage.json"
     if content is not None:
         target.write_bytes(content)
-    result = run_check(tmp_path)
-    assert result.returncode == 2 and not result.stdout
-    assert result.stderr.startswith(f"check: {target}: ") and message in result.stderr
-    assert "Traceback" not in result.output
-    as_json = run_check(tmp_path, "--format", "json")
-    assert as_json.returncode == 2 and json.loads(as_json.stdout) == {"valid": False, "unusable": result.stderr.strip()[7:]}
+    status, out, err = check_in_process(tmp_path, capsys)
+    assert status == 2 and not out
+    assert err.startswith(f"check: {target}: {code}: ") and message in err
+    assert "Traceback" not in out + err
+    status, out, err = check_in_process(tmp_path, capsys, "--format", "json")
+    assert status == 2 and not err
+    report = json.loads(out)
+    assert report["valid"] is False and report["code"] == code and report["path"] == str(target) and message in report["unusable"]
 
 
 def test_directory_as_descriptor_is_refused(tmp_path):
+    """The one test of the check as a process (python -m scripts.check): its exit status and its stderr."""
     result = run_module("scripts.check", str(tmp_path))
-    assert result.returncode == 2 and result.stderr.strip() == f"check: {tmp_path}: is a directory, not a datapackage.json"
+    assert result.returncode == 2 and result.stderr.strip() == \
+        f"check: {tmp_path}: descriptor-not-a-file: is a directory, not a datapackage.json"
 
 
-def test_a_package_in_any_directory_named_by_a_relative_path(tmp_path):
+def test_a_package_in_any_directory_named_by_a_relative_path(tmp_path, capsys, monkeypatch):
     copy_package(tmp_path / "somewhere" / "package")
     (tmp_path / "elsewhere").mkdir()
-    result = run_module("scripts.check", "../somewhere/package/datapackage.json", cwd=tmp_path / "elsewhere")
-    assert result.returncode == 0, result.output
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    from scripts.check import main
+
+    assert main(["../somewhere/package/datapackage.json"]) == 0, capsys.readouterr()
     assert not any((tmp_path / "elsewhere").iterdir())
 
 
@@ -102,7 +125,8 @@ def test_lines_stay_right_after_a_cell_that_spans_lines(package, capsys):
     line = set_cell(package, "parties", "party_id", "tdp", "sentence_id", "zz-no-such-sentence")
     code, out, _ = check_in_process(package, capsys)
     assert code == 1
-    assert any(p.startswith(f"data/parties.csv:{line}: [parties.sentence_id] foreign-key: ") for p in problems_by_layer(out)["b"])
+    assert f"data/parties.csv:{line}: [parties.sentence_id] foreign-key" in located_by_layer(
+        check_in_process(package, capsys, "--format", "json")[1])["b"]
 
 
 def test_control_characters_of_the_data_never_reach_the_terminal(package, capsys):
@@ -110,5 +134,5 @@ def test_control_characters_of_the_data_never_reach_the_terminal(package, capsys
     code, out, err = check_in_process(package, capsys)
     assert code == 1
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202e]", out + err)
-    assert f"data/parties.csv:{line}: [parties.party_id] cell holds U+001B" in out
+    assert f"data/parties.csv:{line}: [parties.party_id] control-character: cell holds U+001B" in out
     assert "zz-\\x1b[2J\\x1b]0;owned\\x07" in out  # shown, escaped

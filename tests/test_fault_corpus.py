@@ -1,7 +1,7 @@
 """The fault corpus: distinct corruptions of a copy of the real package, across every layer of the check. Each
 case breaks one thing and says what the check must report: the exit status (1 invalid, 2 unusable input), the
-layer, and the exact `path:line: [table.field] message` prefix, computed from the data, never copied from the
-check's output. Every case also asserts no traceback and no file written. tests/fault_cases.txt lists every case
+layer, and the exact `path:line: [table.field] code` (the problem's stable code, scripts/check/codes.py),
+computed from the data, never copied from the check's output; the wording is pinned in test_check.py only. Every case also asserts no traceback and no file written. tests/fault_cases.txt lists every case
 id: a case leaves the corpus only with a `removed: <id>: <reason>` line there."""
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from typing import Callable
 
 import pytest
 
+from scripts.check.codes import CHECK_TYPES, frictionless_types
 from scripts.schemas import load_spec
-from tests.check_helpers import append_row, cell_of, check_in_process, edit_text, line_of_key, problems_by_layer
+from tests.check_helpers import append_row, cell_of, check_in_process, edit_text, line_of_key, located_by_layer
 from tests.conftest import ROOT, line_of, read_csv, set_cell, snapshot, write_csv
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
@@ -61,19 +62,19 @@ def resource(value: dict, name: str) -> dict:
 def descriptor_not_json(p):
     text = (p / "datapackage.json").read_text(encoding="utf-8")
     (p / "datapackage.json").write_text(text[: len(text) // 2], encoding="utf-8")
-    return "", "datapackage.json: is not JSON"
+    return "", "datapackage.json: descriptor-not-json"
 
 
 @case("descriptor", exit_code=2)
 def descriptor_not_an_object(p):
     (p / "datapackage.json").write_text(json.dumps(descriptor(p)["resources"]), encoding="utf-8")
-    return "", "datapackage.json: is JSON but not an object"
+    return "", "datapackage.json: descriptor-not-an-object"
 
 
 @case("descriptor")
 def descriptor_missing_resource_file(p):
     (p / "data" / "quotes.csv").unlink()
-    return "a", "datapackage.json: [quotes] resource path 'data/quotes.csv' does not exist"
+    return "a", "datapackage.json: [quotes] path-missing"
 
 
 @case("descriptor")
@@ -81,7 +82,7 @@ def descriptor_missing_resource(p):
     value = descriptor(p)
     value["resources"].remove(resource(value, "sentences"))
     write_descriptor(p, value)
-    return "a", "datapackage.json: [sentences] the package has no 'sentences' resource"
+    return "a", "datapackage.json: [sentences] missing-resource"
 
 
 @case("descriptor")
@@ -90,7 +91,7 @@ def descriptor_unknown_field_type(p):
     field = resource(value, "sentences")["schema"]["fields"][2]
     field["type"] = "integr"
     write_descriptor(p, value)
-    return "a", f"datapackage.json: [sentences.{field['name']}] unknown field type 'integr'"
+    return "a", f"datapackage.json: [sentences.{field['name']}] invalid-field"
 
 
 @case("descriptor")
@@ -99,7 +100,7 @@ def descriptor_foreign_key_to_missing_table(p):
     fk = next(fk for fk in resource(value, "persons")["schema"]["foreignKeys"] if fk["reference"]["resource"] == "parties")
     fk["reference"]["resource"] = "partys"
     write_descriptor(p, value)
-    return "a", f"datapackage.json: [persons.{fk['fields']}] foreign key refers to a resource 'partys' that the package does not have"
+    return "a", f"datapackage.json: [persons.{fk['fields']}] invalid-foreign-key"
 
 
 @case("descriptor")
@@ -108,7 +109,7 @@ def descriptor_foreign_key_to_missing_field(p):
     fk = next(fk for fk in resource(value, "roles")["schema"]["foreignKeys"] if fk["reference"]["resource"] == "persons")
     fk["reference"]["fields"] = "personid"
     write_descriptor(p, value)
-    return "a", f"datapackage.json: [roles.{fk['fields']}] foreign key refers to a field 'personid' that resource 'persons' does not have"
+    return "a", f"datapackage.json: [roles.{fk['fields']}] invalid-foreign-key"
 
 
 @case("descriptor")
@@ -117,7 +118,7 @@ def descriptor_field_declared_twice(p):
     fields = resource(value, "parties")["schema"]["fields"]
     fields.append(dict(fields[1]))
     write_descriptor(p, value)
-    return "a", f"datapackage.json: [parties.{fields[1]['name']}] field name is declared twice"
+    return "a", f"datapackage.json: [parties.{fields[1]['name']}] invalid-field"
 
 
 @case("descriptor")
@@ -125,7 +126,7 @@ def descriptor_primary_key_names_no_field(p):
     value = descriptor(p)
     resource(value, "parties")["schema"]["primaryKey"] = "party"
     write_descriptor(p, value)
-    return "a", "datapackage.json: [parties] primaryKey names a field 'party' that the schema does not have"
+    return "a", "datapackage.json: [parties] invalid-primary-key"
 
 
 @case("descriptor")
@@ -134,7 +135,7 @@ def descriptor_drifts_from_json_schema(p):
     field = next(f for f in resource(value, "organizations")["schema"]["fields"] if f["name"] == "other_names")
     field["title"] = "Aliases"
     write_descriptor(p, value)
-    return "a", "datapackage.json: [organizations.other_names] field differs from the JSON Schema in: title"
+    return "a", "datapackage.json: [organizations.other_names] descriptor-drift"
 
 
 @case("descriptor")
@@ -142,7 +143,7 @@ def descriptor_licence_edited(p):
     value = descriptor(p)
     value["licenses"][0]["name"] = "CC0-1.0"
     write_descriptor(p, value)
-    return "a", "datapackage.json: package licenses differs from schemas/package.yaml (run `make package`)"
+    return "a", "datapackage.json: descriptor-drift"
 
 
 @case("descriptor")
@@ -150,25 +151,25 @@ def descriptor_resource_description_edited(p):
     value = descriptor(p)
     resource(value, "quotes")["description"] += " Edited."
     write_descriptor(p, value)
-    return "a", "datapackage.json: [quotes] resource description differs from the JSON Schema's (run `make package`)"
+    return "a", "datapackage.json: [quotes] descriptor-drift"
 
 
 @case("descriptor")
 def descriptor_key_twice_in_one_object(p):
     edit_text(p, "datapackage.json", '"path": "data/parties.csv",', '"path": "data/persons.csv", "path": "data/parties.csv",')
-    return "a", "datapackage.json: key 'path' appears twice in one object"
+    return "a", "datapackage.json: duplicate-key"
 
 
 @case("descriptor")
 def json_schema_not_json(p):
     (p / "schemas" / "parties.schema.json").write_text('{"title": "Parties",', encoding="utf-8")
-    return "a", "schemas/parties.schema.json: [parties] JSON Schema cannot be used: "
+    return "a", "schemas/parties.schema.json: [parties] schema-unusable"
 
 
 @case("descriptor")
 def json_schema_invalid_pattern(p):
     edit_text(p, "schemas/sources.schema.json", '"pattern": "^[0-9a-f]{64}$"', '"pattern": "^[0-9a-f{64}$"')
-    return "a", "schemas/sources.schema.json: [sources] JSON Schema cannot be used: it is not a valid JSON Schema at /properties/sha256/pattern"
+    return "a", "schemas/sources.schema.json: [sources] schema-unusable"
 
 
 # ---------------------------------------------------------------- CSV structure (layer f)
@@ -177,21 +178,21 @@ def json_schema_invalid_pattern(p):
 def ragged_row(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "tdp")
     edit_text(p, "data/parties.csv", "\ntdp,TDP,TDP,", "\ntdp,TDP,")
-    return "f", "data/parties.csv:{}: [parties] row has 9 cells, the header has 10".format(line)
+    return "f", "data/parties.csv:{}: [parties] cell-count".format(line)
 
 
 @case("csv structure")
 def row_with_an_extra_cell(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "jmm")
     edit_text(p, "data/parties.csv", "\njmm,JMM,JMM,", "\njmm,JMM,JMM,JMM,")
-    return "f", f"data/parties.csv:{line}: [parties] row has 11 cells, the header has 10"
+    return "f", f"data/parties.csv:{line}: [parties] cell-count"
 
 
 @case("csv structure")
 def blank_row(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "jmm")
     edit_text(p, "data/parties.csv", "\njmm,", "\n\njmm,")
-    return "f", f"data/parties.csv:{line}: [parties] blank row"
+    return "f", f"data/parties.csv:{line}: [parties] blank-row"
 
 
 @case("csv structure")
@@ -199,7 +200,7 @@ def extra_column(p):
     path = p / "data" / "roles.csv"
     header, rows = read_csv(path)
     write_csv(path, header + ["confidence"], [{**row, "confidence": "high"} for row in rows])
-    return "f", "data/roles.csv:1: [roles] header must be exactly the schema's fields in order (unexpected confidence)"
+    return "f", "data/roles.csv:1: [roles] header-mismatch"
 
 
 @case("csv structure")
@@ -207,19 +208,19 @@ def missing_column(p):
     path = p / "data" / "roles.csv"
     header, rows = read_csv(path)
     write_csv(path, [c for c in header if c != "note"], [{k: v for k, v in row.items() if k != "note"} for row in rows])
-    return "f", "data/roles.csv:1: [roles] header must be exactly the schema's fields in order (missing note)"
+    return "f", "data/roles.csv:1: [roles] header-mismatch"
 
 
 @case("csv structure")
 def renamed_column(p):
     edit_text(p, "data/parties.csv", "party_id,name,abbreviation", "party_id,label,abbreviation")
-    return "f", "data/parties.csv:1: [parties] header must be exactly the schema's fields in order (missing name; unexpected label)"
+    return "f", "data/parties.csv:1: [parties] header-mismatch"
 
 
 @case("csv structure")
 def duplicate_header(p):
     edit_text(p, "data/parties.csv", "party_id,name,abbreviation", "party_id,name,name")
-    return "f", "data/parties.csv:1: [parties] header must be exactly the schema's fields in order (missing abbreviation; duplicated name)"
+    return "f", "data/parties.csv:1: [parties] header-mismatch"
 
 
 @case("csv structure")
@@ -228,27 +229,27 @@ def swapped_columns(p):
     header, rows = read_csv(path)
     header[1], header[2] = header[2], header[1]
     write_csv(path, header, rows)
-    return "f", "data/parties.csv:1: [parties] header must be exactly the schema's fields in order (order differs)"
+    return "f", "data/parties.csv:1: [parties] header-mismatch"
 
 
 @case("csv structure")
 def quoted_cell_never_closed(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "tdp")
     edit_text(p, "data/parties.csv", "\ntdp,TDP,", '\ntdp,"TDP,')
-    return "f", f"data/parties.csv:{line}: [parties] malformed CSV: a quoted cell that starts on this line is never closed"
+    return "f", f"data/parties.csv:{line}: [parties] malformed-csv"
 
 
 @case("csv structure")
 def quotation_mark_in_an_unquoted_cell(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "jmm")
     edit_text(p, "data/parties.csv", "\njmm,JMM,", '\njmm,J"MM,')
-    return "f", f"data/parties.csv:{line}: [parties] a quotation mark stands in a cell that is not quoted"
+    return "f", f"data/parties.csv:{line}: [parties] bare-quote"
 
 
 @case("csv structure")
 def empty_csv_file(p):
     (p / "data" / "plover_categories.csv").write_bytes(b"")
-    return "f", "data/plover_categories.csv:1: [plover_categories] file is empty"
+    return "f", "data/plover_categories.csv:1: [plover_categories] empty-file"
 
 
 # ---------------------------------------------------------------- encoding (layer f)
@@ -257,7 +258,7 @@ def empty_csv_file(p):
 def byte_order_mark(p):
     path = p / "data" / "roles.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    return "f", "data/roles.csv:1: [roles] file starts with a byte-order mark (BOM)"
+    return "f", "data/roles.csv:1: [roles] byte-order-mark"
 
 
 @case("encoding")
@@ -265,14 +266,14 @@ def invalid_utf8(p):
     line = line_of(p / "data" / "persons.csv", "person_id", "tejasvi-surya")
     path = p / "data" / "persons.csv"
     path.write_bytes(path.read_bytes().replace(b"\ntejasvi-surya,Tejasvi", b"\ntejasvi-surya,Tej\xe4svi", 1))
-    return "f", f"data/persons.csv:{line}: [persons] invalid UTF-8 at byte"
+    return "f", f"data/persons.csv:{line}: [persons] invalid-utf8"
 
 
 @case("encoding")
 def windows_line_ends(p):
     path = p / "data" / "parties.csv"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    return "f", "data/parties.csv:1: [parties] carriage return found: line ends must be '\\n' only"
+    return "f", "data/parties.csv:1: [parties] carriage-return"
 
 
 @case("encoding")
@@ -281,20 +282,20 @@ def no_final_newline(p):
     data = path.read_bytes()
     path.write_bytes(data.rstrip(b"\n"))
     last_line = data.count(b"\n")
-    return "f", f"data/parties.csv:{last_line}: [parties] no final newline at the end of the file"
+    return "f", f"data/parties.csv:{last_line}: [parties] no-final-newline"
 
 
 @case("encoding")
 def nul_byte_in_a_cell(p):
     line = set_cell(p, "source_notes", "note_id", "no-time-zone", "description",
                     cell_of(p, "source_notes", "note_id", "no-time-zone", "description") + "\x00")
-    return "f", f"data/source_notes.csv:{line}: [source_notes.description] cell holds U+0000, a control or invisible formatting character"
+    return "f", f"data/source_notes.csv:{line}: [source_notes.description] control-character"
 
 
 @case("encoding")
 def bidirectional_override_in_a_cell(p):
     line = set_cell(p, "persons", "person_id", "marco-rubio", "note", "\u202eeveR")
-    return "f", f"data/persons.csv:{line}: [persons.note] cell holds U+202E, a control or invisible formatting character"
+    return "f", f"data/persons.csv:{line}: [persons.note] control-character"
 
 
 # ---------------------------------------------------------------- keys (layer b)
@@ -347,7 +348,7 @@ _dangling_foreign_key_cases()
 @case("provenance")
 def edited_evidence(p):
     line = set_cell(p, "persons", "person_id", "marco-rubio", "evidence", "Secretary of State Marco Rubios")
-    return "d", f"data/persons.csv:{line}: [persons.evidence] evidence does not match {SEED}["
+    return "d", f"data/persons.csv:{line}: [persons.evidence] evidence-mismatch"
 
 
 @case("provenance")
@@ -356,32 +357,32 @@ def shifted_offsets(p):
     end = int(cell_of(p, "parties", "party_id", "bjp", "evidence_end"))
     set_cell(p, "parties", "party_id", "bjp", "evidence_start", str(start + 2))
     line = set_cell(p, "parties", "party_id", "bjp", "evidence_end", str(end + 2))
-    return "d", f"data/parties.csv:{line}: [parties.evidence] evidence does not match {SEED}[{start + 2}:{end + 2}]"
+    return "d", f"data/parties.csv:{line}: [parties.evidence] evidence-mismatch"
 
 
 @case("provenance")
 def offsets_past_the_end(p):
     line = set_cell(p, "parties", "party_id", "tdp", "evidence_end", "99999")
-    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span ["
+    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span-invalid"
 
 
 @case("provenance")
 def negative_offset(p):
     line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", "-3")
-    return "d", f"data/parties.csv:{line}: [parties.evidence_start] span [-3:"
+    return "d", f"data/parties.csv:{line}: [parties.evidence_start] span-invalid"
 
 
 @case("provenance")
 def reversed_offsets(p):
     start = cell_of(p, "parties", "party_id", "tdp", "evidence_start")
     line = set_cell(p, "parties", "party_id", "tdp", "evidence_end", start)
-    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span [{start}:{start}] is empty or reversed"
+    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span-invalid"
 
 
 @case("provenance")
 def offset_not_an_integer(p):
     line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", "12a")
-    return "c", f"data/parties.csv:{line}: [parties.evidence_start] '12a' is not of type 'integer'"
+    return "c", f"data/parties.csv:{line}: [parties.evidence_start] wrong-type"
 
 
 @case("provenance")
@@ -389,27 +390,27 @@ def offset_in_full_width_digits(p):
     start = cell_of(p, "parties", "party_id", "tdp", "evidence_start")
     wide = "".join(chr(ord(digit) + 0xFEE0) for digit in start)  # '３２９０': digits to Python, not to CSV readers
     line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", wide)
-    return "c", f"data/parties.csv:{line}: [parties.evidence_start] '{wide}' is not of type 'integer'"
+    return "c", f"data/parties.csv:{line}: [parties.evidence_start] wrong-type"
 
 
 @case("provenance")
 def evidence_outside_its_sentence(p):
     line = set_cell(p, "persons", "person_id", "marco-rubio", "sentence_id", f"{SOURCE}-s014")
-    return "d", f"data/persons.csv:{line}: [persons.sentence_id] evidence starts at"
+    return "d", f"data/persons.csv:{line}: [persons.sentence_id] evidence-outside-sentence"
 
 
 @case("provenance")
 def edited_sentence(p):
     line = line_of(p / "data" / "sentences.csv", "sentence_id", f"{SOURCE}-s019")
     edit_text(p, "data/sentences.csv", "India responded firmly.", "India responded firmly!")
-    return "d", f"data/sentences.csv:{line}: [sentences.text] text does not match {SEED}["
+    return "d", f"data/sentences.csv:{line}: [sentences.text] sentence-mismatch"
 
 
 @case("provenance")
 def sentence_out_of_place(p):
     line = set_cell(p, "sentences", "sentence_id", f"{SOURCE}-s010", "position", "9")
     start = cell_of(p, "sentences", "sentence_id", f"{SOURCE}-s010", "start")
-    return "d", f"data/sentences.csv:{line}: [sentences.position] position 9 is not the sentence's place in {SEED}: it starts at {start}, sentence 10 of"
+    return "d", f"data/sentences.csv:{line}: [sentences.position] position-mismatch"
 
 
 @case("provenance")
@@ -417,7 +418,7 @@ def sentence_on_another_line(p):
     start = int(cell_of(p, "sentences", "sentence_id", f"{SOURCE}-s010", "start"))
     seed_line = (p / SEED).read_text(encoding="utf-8")[:start].count("\n") + 1
     line = set_cell(p, "sentences", "sentence_id", f"{SOURCE}-s010", "paragraph", str(seed_line + 1))
-    return "d", f"data/sentences.csv:{line}: [sentences.paragraph] paragraph {seed_line + 1} is not the line of {SEED} the sentence is on: {seed_line}"
+    return "d", f"data/sentences.csv:{line}: [sentences.paragraph] paragraph-mismatch"
 
 
 @case("provenance")
@@ -426,7 +427,7 @@ def sentence_missing(p):
     header, rows = read_csv(path)
     write_csv(path, header, [row for row in rows if row["sentence_id"] != f"{SOURCE}-s011"])
     following = line_of(path, "sentence_id", f"{SOURCE}-s012")
-    return "d", f"data/sentences.csv:{following}: [sentences.start] {SEED}["
+    return "d", f"data/sentences.csv:{following}: [sentences.start] text-not-covered"
 
 
 @case("provenance")
@@ -435,27 +436,27 @@ def edited_seed(p):
     seed.chmod(0o644)
     seed.write_bytes(seed.read_bytes().replace(b"responded firmly", b"responded swiftly"))
     line = line_of(p / "data" / "sources.csv", "source_id", SOURCE)
-    return "d", f"data/sources.csv:{line}: [sources.sha256] {SEED} has sha256"
+    return "d", f"data/sources.csv:{line}: [sources.sha256] hash-mismatch"
 
 
 @case("provenance")
 def missing_seed(p):
     (p / SEED).unlink()
     line = line_of(p / "data" / "sources.csv", "source_id", SOURCE)
-    return "d", f"data/sources.csv:{line}: [sources.path] seed path '{SEED}' does not exist"
+    return "d", f"data/sources.csv:{line}: [sources.path] path-missing"
 
 
 @case("provenance")
 def wrong_sha256(p):
     line = set_cell(p, "sources", "source_id", SOURCE, "sha256", "0" * 64)
-    return "d", f"data/sources.csv:{line}: [sources.sha256] {SEED} has sha256"
+    return "d", f"data/sources.csv:{line}: [sources.sha256] hash-mismatch"
 
 
 @case("provenance")
 def seed_outside_seeds(p):
     (p / "data" / "copy.txt").write_bytes((p / SEED).read_bytes())
     line = set_cell(p, "sources", "source_id", SOURCE, "path", "data/copy.txt")
-    return "d", f"data/sources.csv:{line}: [sources.path] seed path 'data/copy.txt' must lie inside seeds/"
+    return "d", f"data/sources.csv:{line}: [sources.path] seed-outside-seeds"
 
 
 @case("provenance")
@@ -465,21 +466,21 @@ def seed_not_utf8(p):
     data = seed.read_bytes()
     seed.write_bytes(data.replace(b"Bilawal", b"Bil\xe4wal", 1))
     line = line_of(p / "data" / "sources.csv", "source_id", SOURCE)
-    return "d", f"data/sources.csv:{line}: [sources.path] {SEED} is not valid UTF-8 (byte {data.index(b'Bilawal') + 3})"
+    return "d", f"data/sources.csv:{line}: [sources.path] seed-not-utf8"
 
 
 @case("provenance")
 def edited_source_title(p):
     title = cell_of(p, "sources", "source_id", SOURCE, "title")
     line = set_cell(p, "sources", "source_id", SOURCE, "title", title.replace("ISI-RAW", "RAW-ISI"))
-    return "d", f"data/sources.csv:{line}: [sources.title] title 'Bilawal Bhutto calls for RAW-ISI"
+    return "d", f"data/sources.csv:{line}: [sources.title] source-header-mismatch"
 
 
 @case("provenance")
 def two_sources_one_seed(p):
     line = append_row(p, "sources", {"source_id": "zz-second-source"})
     first = line_of(p / "data" / "sources.csv", "source_id", SOURCE)
-    return "d", f"data/sources.csv:{line}: [sources.path] {SEED} is already the seed of {SOURCE} (line {first})"
+    return "d", f"data/sources.csv:{line}: [sources.path] seed-shared"
 
 
 @case("provenance")
@@ -493,7 +494,7 @@ def sentence_of_another_source(p):
     write_csv(path, header, rows)
     line = set_cell(p, "parties", "party_id", "bjp", "source_id", "zz-second-source")
     sentence = cell_of(p, "parties", "party_id", "bjp", "sentence_id")
-    return "d", f"data/parties.csv:{line}: [parties.sentence_id] sentence {sentence} belongs to {SOURCE}, not zz-second-source"
+    return "d", f"data/parties.csv:{line}: [parties.sentence_id] evidence-other-source"
 
 
 # ---------------------------------------------------------------- rules across tables (layer e, some c)
@@ -502,7 +503,7 @@ def sentence_of_another_source(p):
 def two_leaders(p):
     set_cell(p, "delegation_members", "person_id", "milind-deora", "role", "leader")
     line = line_of(p / "data" / "delegations.csv", "delegation_id", "indian-delegation")
-    return "e", f"data/delegations.csv:{line}: [delegations.leader_person_id] delegation indian-delegation has 2 members with role leader"
+    return "e", f"data/delegations.csv:{line}: [delegations.leader_person_id] leader-count"
 
 
 @case("rules")
@@ -510,80 +511,80 @@ def size_below_named_members(p):
     _, members = read_csv(p / "data" / "delegation_members.csv")
     named = sum(m["delegation_id"] == "pakistani-delegation" for m in members)
     line = set_cell(p, "delegations", "delegation_id", "pakistani-delegation", "stated_size", str(named - 1))
-    return "e", f"data/delegations.csv:{line}: [delegations.stated_size] stated_size {named - 1} is less than the {named} named members"
+    return "e", f"data/delegations.csv:{line}: [delegations.stated_size] stated-size-too-small"
 
 
 @case("rules")
 def direct_quote_outside_its_evidence(p):
     line = set_cell(p, "quotes", "quote_id", "ceasefire-a-welcome-first-step", "text", "This is a welcome last step")
-    return "e", f"data/quotes.csv:{line}: [quotes.text] direct quote's text does not lie inside its evidence"
+    return "e", f"data/quotes.csv:{line}: [quotes.text] quote-outside-evidence"
 
 
 @case("rules")
 def two_speakers(p):
     line = set_cell(p, "quotes", "quote_id", "trump-us-helped-de-escalate", "speaker_organization_id", "united-states")
-    return "c", f"data/quotes.csv:{line}: [quotes.speaker_person_id|speaker_organization_id] exactly one of"
+    return "c", f"data/quotes.csv:{line}: [quotes.speaker_person_id|speaker_organization_id] exactly-one-of"
 
 
 @case("rules")
 def dates_reversed(p):
     start = cell_of(p, "events", "event_id", "pakistan-attempted-strikes", "date_start")
     line = set_cell(p, "events", "event_id", "pakistan-attempted-strikes", "date_end", "2025-05-01")
-    return "e", f"data/events.csv:{line}: [events.date_end] date_end 2025-05-01 is before date_start {start}"
+    return "e", f"data/events.csv:{line}: [events.date_end] dates-reversed"
 
 
 @case("rules")
 def impossible_date(p):
     line = set_cell(p, "events", "event_id", "india-precision-strikes", "date_start", "2025-02-30")
-    return "c", f"data/events.csv:{line}: [events.date_start] '2025-02-30' is not a 'date'"
+    return "c", f"data/events.csv:{line}: [events.date_start] wrong-format"
 
 
 @case("rules")
 def stated_date_not_in_evidence(p):
     line = set_cell(p, "events", "event_id", "indian-delegation-arrives-new-york", "date_start", "2025-05-25")
-    return "e", f"data/events.csv:{line}: [events.date_start] date_basis is stated but the evidence does not give May 25"
+    return "e", f"data/events.csv:{line}: [events.date_start] stated-date-not-in-evidence"
 
 
 @case("rules")
 def quote_responds_to_itself(p):
     line = set_cell(p, "quotes", "quote_id", "trump-us-helped-de-escalate", "responds_to_quote_id", "trump-us-helped-de-escalate")
-    return "e", f"data/quotes.csv:{line}: [quotes.responds_to_quote_id] a quote cannot respond to itself"
+    return "e", f"data/quotes.csv:{line}: [quotes.responds_to_quote_id] quote-responds-to-itself"
 
 
 @case("rules")
 def entity_used_by_no_row(p):
     line = set_cell(p, "organizations", "organization_id", "myind", "mentioned_only", "false")
-    return "e", f"data/organizations.csv:{line}: [organizations.mentioned_only] myind is used by no other row"
+    return "e", f"data/organizations.csv:{line}: [organizations.mentioned_only] entity-unused"
 
 
 @case("rules")
 def name_not_in_seed(p):
     line = set_cell(p, "persons", "person_id", "donald-trump", "other_names", "Trump;The Donald")
-    return "e", f"data/persons.csv:{line}: [persons.other_names] 'The Donald' does not occur in the seed"
+    return "e", f"data/persons.csv:{line}: [persons.other_names] name-not-in-seed"
 
 
 @case("rules")
 def one_name_two_persons(p):
     line = set_cell(p, "persons", "person_id", "marco-rubio", "other_names", "Donald Trump")
-    return "e", f"data/persons.csv:{line}: [persons.other_names] 'Donald Trump' also names donald-trump"
+    return "e", f"data/persons.csv:{line}: [persons.other_names] name-shared"
 
 
 @case("rules")
 def value_outside_its_vocabulary(p):
     line = set_cell(p, "events", "event_id", "india-firm-response", "status", "happened")
-    return "c", f"data/events.csv:{line}: [events.status] 'happened' is not one of"
+    return "c", f"data/events.csv:{line}: [events.status] not-in-vocabulary"
 
 
 @case("rules")
 def id_not_a_slug(p):
     line = set_cell(p, "roles", "role_id", "marco-rubio-secretary-of-state", "person_id", "Marco_Rubio")
-    return "c", f"data/roles.csv:{line}: [roles.person_id] 'Marco_Rubio' does not match"
+    return "c", f"data/roles.csv:{line}: [roles.person_id] pattern-mismatch"
 
 
 @case("rules")
 def end_date_without_start(p):
     line = set_cell(p, "events", "event_id", "india-firm-response", "date_end", "2025-05-01")
-    return "c", f"data/events.csv:{line}: [events.date_end] date_end is set, so date_start must be set too"
+    return "c", f"data/events.csv:{line}: [events.date_end] dependent-required"
 
 
 # ---------------------------------------------------------------- hygiene (layer f)
@@ -591,19 +592,19 @@ def end_date_without_start(p):
 @case("hygiene")
 def formula_like_cell(p):
     line = set_cell(p, "source_notes", "note_id", "no-time-zone", "description", '=HYPERLINK("http://x")')
-    return "f", f"data/source_notes.csv:{line}: [source_notes.description] cell starts with '='"
+    return "f", f"data/source_notes.csv:{line}: [source_notes.description] formula-cell"
 
 
 @case("hygiene")
 def full_width_formula_cell(p):
     line = set_cell(p, "source_notes", "note_id", "no-time-zone", "description", "\uff20SUM(A1)")
-    return "f", f"data/source_notes.csv:{line}: [source_notes.description] cell starts with '\uff20'"
+    return "f", f"data/source_notes.csv:{line}: [source_notes.description] formula-cell"
 
 
 @case("hygiene")
 def padded_cell(p):
     line = set_cell(p, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
-    return "f", f"data/persons.csv:{line}: [persons.name] cell has leading or trailing whitespace"
+    return "f", f"data/persons.csv:{line}: [persons.name] padded-cell"
 
 
 @case("hygiene")
@@ -611,7 +612,7 @@ def unsorted_rows(p):
     path = p / "data" / "parties.csv"
     header, rows = read_csv(path)
     write_csv(path, header, list(reversed(rows)))
-    return "f", f"data/parties.csv:3: [parties.party_id] rows are not sorted by primary key: {rows[-2]['party_id']} comes after {rows[-1]['party_id']}"
+    return "f", f"data/parties.csv:3: [parties.party_id] unsorted-rows"
 
 
 # ---------------------------------------------------------------- the tests
@@ -635,17 +636,18 @@ def test_the_unbroken_copy_passes(package, capsys, outside):
 def test_fault_is_reported_where_it_is(package, fault, capsys, outside):
     layer, expected = fault.mutate(package)
     before = snapshot(package)
-    code, out, err = check_in_process(package, capsys)
-    assert "Traceback" not in out + err and "internal error" not in err, out + err
+    code, out, err = check_in_process(package, capsys, "--format", "json")
+    assert "Traceback" not in out + err and "internal error" not in out + err, out + err
     assert code == fault.exit_code, out + err
     assert snapshot(package) == before, "the check wrote or changed a file of the package"
     assert not any(outside.iterdir()), "the check wrote a file in the working directory"
     if fault.exit_code == 2:
-        assert err.startswith("check: ") and expected in err and not out, err
+        assert json.loads(out)["code"] == expected.split(": ")[-1] and not err, out
         return
-    found = problems_by_layer(out).get(layer, [])
-    assert any(line.startswith(expected) for line in found), f"expected {expected!r} in layer ({layer}):\n{out}"
-    assert re.match(r"INVALID: \d+ tables, \d+ rows, \d+ evidence spans verified, \d+ problems?$", out.splitlines()[-1])
+    found = located_by_layer(out).get(layer, [])
+    assert expected in found, f"expected {expected!r} in layer ({layer}):\n{out}"
+    reported = {p["code"] for each in json.loads(out)["layers"] for p in each["problems"]}
+    assert reported <= set(CHECK_TYPES) | set(frictionless_types()), f"unregistered codes: {reported}"
 
 
 def _registry() -> tuple[list[str], dict[str, str]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.check_helpers import attempts, check_in_process, network_blocked, problems_by_layer  # noqa: F401 (a fixture)
+from tests.check_helpers import attempts, check_in_process, check_located, network_blocked, problems_by_layer  # noqa: F401 (a fixture)
 from tests.conftest import ROOT, copy_package, line_of, read_csv, run_module, set_cell, snapshot, write_csv
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
@@ -46,6 +46,12 @@ def refuse_reading(monkeypatch, target: Path) -> None:
         return PermissionError(13, "Permission denied", str(path))
 
     real_open, real_read_bytes, real_read_text = builtins.open, pathlib.Path.read_bytes, pathlib.Path.read_text
+    real_os_open = os.open
+
+    def os_open(file, *args, **kwargs):
+        if isinstance(file, (str, Path)) and denied(file):
+            raise error(file)
+        return real_os_open(file, *args, **kwargs)
 
     def open_(file, *args, **kwargs):
         if isinstance(file, (str, Path)) and denied(file):
@@ -63,6 +69,7 @@ def refuse_reading(monkeypatch, target: Path) -> None:
         return real_read_text(self, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(os, "open", os_open)
     monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
     monkeypatch.setattr(pathlib.Path, "read_text", read_text)
 
@@ -110,9 +117,9 @@ def _too_large(tmp_path):
 
 
 @pytest.mark.parametrize("make, message", [
-    (_missing, ": no such file"), (_directory, ": is a directory"), (_device, ": is not a regular file"),
-    (_empty, ": is not JSON"), (_garbage, ": is not JSON"), (_nested, ": is not usable JSON (nested too deeply)"),
-    (_too_large, ": is 17000000 bytes, too large for a data package descriptor")],
+    (_missing, ": descriptor-missing: "), (_directory, ": descriptor-not-a-file: "), (_device, ": descriptor-not-a-file: "),
+    (_empty, ": descriptor-not-json: "), (_garbage, ": descriptor-not-json: "), (_nested, ": descriptor-not-json: "),
+    (_too_large, ": descriptor-too-large: ")],
     ids=["missing", "directory", "device", "empty", "binary-garbage", "nested-too-deeply", "too-large"])
 def test_unusable_descriptor_exits_2_with_a_message(tmp_path, capsys, make, message):
     from scripts.check import main
@@ -128,7 +135,7 @@ def test_unreadable_descriptor_exits_2(package, capsys, monkeypatch):
     refuse_reading(monkeypatch, package / "datapackage.json")
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 2)
-    assert err.strip() == f"check: {package / 'datapackage.json'}: cannot be read (Permission denied)"
+    assert err.strip() == f"check: {package / 'datapackage.json'}: descriptor-unreadable: cannot be read (Permission denied)"
 
 
 # ---------------------------------------------------------------- files of the package
@@ -137,7 +144,7 @@ def test_unreadable_csv_is_named(package, capsys, monkeypatch):
     refuse_reading(monkeypatch, package / "data" / "roles.csv")
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
-    assert "data/roles.csv: [roles] cannot be read (Permission denied)" in problems_by_layer(out)["f"]
+    assert "data/roles.csv: [roles] unreadable-file: cannot be read (Permission denied)" in problems_by_layer(out)["f"]
 
 
 def test_unreadable_seed_is_named(package, capsys, monkeypatch):
@@ -145,20 +152,20 @@ def test_unreadable_seed_is_named(package, capsys, monkeypatch):
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
     line = line_of(package / "data" / "sources.csv", "source_id", SOURCE)
-    assert f"data/sources.csv:{line}: [sources.path] {SEED} cannot be read (Permission denied)" in problems_by_layer(out)["d"]
+    assert f"data/sources.csv:{line}: [sources.path] seed-unreadable: {SEED} cannot be read (Permission denied)" in problems_by_layer(out)["d"]
 
 
 def test_unreadable_json_schema_is_named(package, capsys, monkeypatch):
     refuse_reading(monkeypatch, package / "schemas" / "quotes.schema.json")
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
-    assert "schemas/quotes.schema.json: [quotes] JSON Schema cannot be used: Permission denied" in problems_by_layer(out)["a"]
+    assert "schemas/quotes.schema.json: [quotes] schema-unusable: JSON Schema cannot be used: Permission denied" in problems_by_layer(out)["a"]
 
 
 @pytest.mark.parametrize("content, expected", [
-    (b"", "data/persons.csv:1: [persons] file is empty"),
-    (bytes(range(255, -1, -1)) * 200, "data/persons.csv:1: [persons] invalid UTF-8 at byte 0"),
-    (b"person_id,\x1b[2Jname\x00\n", "data/persons.csv:1: [persons] header must be exactly the schema's fields"),
+    (b"", "data/persons.csv:1: [persons] empty-file"),
+    (bytes(range(255, -1, -1)) * 200, "data/persons.csv:1: [persons] invalid-utf8: invalid UTF-8 at byte 0"),
+    (b"person_id,\x1b[2Jname\x00\n", "data/persons.csv:1: [persons] header-mismatch"),
 ], ids=["empty", "binary-garbage", "control-characters"])
 def test_empty_or_garbage_csv_is_reported_at_its_line(package, capsys, content, expected):
     (package / "data" / "persons.csv").write_bytes(content)
@@ -176,8 +183,8 @@ def test_garbage_seed_is_reported(package, capsys):
     assert_clean_failure(code, out, err, 1)
     line = line_of(package / "data" / "sources.csv", "source_id", SOURCE)
     found = problems_by_layer(out)["d"]
-    assert f"data/sources.csv:{line}: [sources.path] {SEED} is not valid UTF-8 (byte 128)" in found
-    assert any(p.startswith(f"data/sources.csv:{line}: [sources.sha256] {SEED} has sha256") for p in found)
+    assert f"data/sources.csv:{line}: [sources.path] seed-not-utf8: {SEED} is not valid UTF-8 (byte 128)" in found
+    assert any(p.startswith(f"data/sources.csv:{line}: [sources.sha256] hash-mismatch: ") for p in found)
 
 
 def test_a_pipe_in_place_of_a_file_is_refused_not_waited_on(package, capsys):
@@ -187,8 +194,8 @@ def test_a_pipe_in_place_of_a_file_is_refused_not_waited_on(package, capsys):
         os.mkfifo(path)  # reading it would block for ever
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
-    assert "datapackage.json: [parties] resource path 'data/parties.csv' is not a regular file" in problems_by_layer(out)["a"]
-    assert f"data/sources.csv:2: [sources.path] seed path '{SEED}' is not a regular file" in problems_by_layer(out)["d"]
+    assert "datapackage.json: [parties] not-a-regular-file: resource path 'data/parties.csv' is not a regular file" in problems_by_layer(out)["a"]
+    assert f"data/sources.csv:2: [sources.path] not-a-regular-file: seed path '{SEED}' is not a regular file" in problems_by_layer(out)["d"]
 
 
 # ---------------------------------------------------------------- size: bounded memory
@@ -231,7 +238,7 @@ def test_a_50_mb_csv_is_checked_in_bounded_memory(package):
     assert path.stat().st_size > 50_000_000
     code, peak, out = measure_check(package)
     assert code == 1 and peak < GIB
-    assert f"data/source_notes.csv:{last_line}: [source_notes.description] cell has leading or trailing whitespace" in out
+    assert f"data/source_notes.csv:{last_line}: [source_notes.description] padded-cell: " in out
     assert out.strip().splitlines()[-1].startswith(f"INVALID: 14 tables, {rows_before + count + 1} rows, ")
 
 
@@ -247,7 +254,7 @@ def test_a_50_mb_line_is_refused_in_bounded_memory(package):
         handle.write(b"x" * 50_000_000 + b"\n")
     code, peak, out = measure_check(package)
     assert code == 1 and peak < GIB
-    assert f"data/source_notes.csv:{lines + 1}: [source_notes] malformed CSV: field larger than field limit" in out
+    assert f"data/source_notes.csv:{lines + 1}: [source_notes] line-too-long: " in out
 
 
 def test_a_1_mb_cell_is_checked_and_quoted_briefly(package, capsys):
@@ -256,7 +263,7 @@ def test_a_1_mb_cell_is_checked_and_quoted_briefly(package, capsys):
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
     found = problems_by_layer(out)
-    assert any(p.startswith(f"data/persons.csv:{line}: [persons.evidence] evidence does not match") for p in found["d"])
+    assert any(p.startswith(f"data/persons.csv:{line}: [persons.evidence] evidence-mismatch: ") for p in found["d"])
     assert max(len(line) for line in out.splitlines()) < 1000 and len(out) < 50_000  # quoted, not copied whole
     code, peak, _ = measure_check(package)
     assert code == 1 and peak < GIB
@@ -265,13 +272,14 @@ def test_a_1_mb_cell_is_checked_and_quoted_briefly(package, capsys):
 def test_a_table_past_the_memory_budget_is_read_for_hygiene_only(package, capsys, monkeypatch):
     """Tables are held in memory for layers b-e only while their estimated size fits the budget (600 MB: 50 MB of
     tiny rows would not); one past it is still read whole for hygiene, and left out of the other layers."""
-    from scripts import check
+    from scripts.check import hygiene
+    from scripts.check.inputs import Table
     from scripts.schemas import load_spec
 
     spec = load_spec(package)
 
     def estimates():
-        return {t.name: check.table_bytes(check.Table(t, t.data_path, package / t.data_path)) for t in spec.tables}
+        return {t.name: hygiene.table_bytes(Table(t, t.data_path, package / t.data_path)) for t in spec.tables}
 
     largest = spec.table(max(estimates().items(), key=lambda item: item[1])[0])
     header, rows = read_csv(package / largest.data_path)
@@ -282,14 +290,14 @@ def test_a_table_past_the_memory_budget_is_read_for_hygiene_only(package, capsys
     sizes = estimates()
     before = sum(sizes[t.name] for t in spec.tables[: spec.tables.index(largest)])
     assert sizes[largest.name] == max(sizes.values())
-    monkeypatch.setattr(check, "MAX_KEPT_BYTES", before + sizes[largest.name] - 1)  # every table fits but this one
+    monkeypatch.setattr(hygiene, "MAX_KEPT_BYTES", before + sizes[largest.name] - 1)  # every table fits but this one
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
     lines = (package / largest.data_path).read_bytes().count(b"\n")
     found = problems_by_layer(out)
-    assert f"{largest.data_path}:2: [{largest.name}.{text_column}] cell has leading or trailing whitespace" in found["f"]
-    assert f"{largest.data_path}:1: [{largest.name}] the table's {lines} lines would take more than the " \
-        f"{check.MAX_KEPT_BYTES // 10**6} MB of memory the check gives the package's rows: it is read for hygiene only" in found["f"]
+    assert f"{largest.data_path}:2: [{largest.name}.{text_column}] padded-cell: cell has leading or trailing whitespace" in found["f"]
+    assert f"{largest.data_path}:1: [{largest.name}] table-too-large: the table's {lines} lines would take more than the " \
+        f"{hygiene.MAX_KEPT_BYTES // 10**6} MB of memory the check gives the package's rows: it is read for hygiene only" in found["f"]
     assert sum("would take more than" in problem for problem in found["f"]) == 1
     assert not any(problem.startswith(largest.data_path) for layer in "bcde" for problem in found[layer]), out
 
@@ -320,27 +328,28 @@ def _symlinked_data_directory(package):
 
 
 RESOURCE_PATHS = {
-    "absolute": (_resource_path(lambda p: str(_outside_file(p))), "is absolute: paths must be relative to the package"),
-    "climbs-out": (_resource_path(lambda p: "../" + _outside_file(p).name), "climbs out of the package with '..'"),
-    "climbs-out-inside": (_resource_path(lambda p: "data/../data/parties.csv"), "climbs out of the package with '..'"),
-    "url": (_resource_path(lambda p: "https://example.invalid/parties.csv"), "is a URL: only files inside the package are read"),
-    "file-url": (_resource_path(lambda p: "file:///etc/passwd"), "is a URL: only files inside the package are read"),
-    "scheme": (_resource_path(lambda p: "zip://data.zip!parties.csv"), "is a URL: only files inside the package are read"),
-    "list": (_resource_path(lambda p: ["data/parties.csv", "https://example.invalid/more.csv"]), "must be a non-empty string path"),
-    "symlink": (_symlinked_csv, "leads outside the package (a symbolic link?)"),
+    "absolute": (_resource_path(lambda p: str(_outside_file(p))), "path-outside-package"),
+    "climbs-out": (_resource_path(lambda p: "../" + _outside_file(p).name), "path-outside-package"),
+    "climbs-out-inside": (_resource_path(lambda p: "data/../data/parties.csv"), "path-outside-package"),
+    "url": (_resource_path(lambda p: "https://example.invalid/parties.csv"), "path-is-url"),
+    "file-url": (_resource_path(lambda p: "file:///etc/passwd"), "path-is-url"),
+    "scheme": (_resource_path(lambda p: "zip://data.zip!parties.csv"), "path-is-url"),
+    "list": (_resource_path(lambda p: ["data/parties.csv", "https://example.invalid/more.csv"]), "path-malformed"),
+    "symlink": (_symlinked_csv, "path-outside-package"),
+    "other-csv": (_resource_path(lambda p: "data/persons.csv"), "unexpected-path"),
 }
 
 
 @pytest.mark.parametrize("make", RESOURCE_PATHS.values(), ids=list(RESOURCE_PATHS))
 def test_resource_path_out_of_the_package_is_refused_never_fetched(package, capsys, network_blocked, make):
-    breaks, message = make
+    breaks, problem_code = make
     breaks(package)
     before = snapshot(package)
-    code, out, err = check_in_process(package, capsys)
-    assert_clean_failure(code, out, err, 1)
-    found = problems_by_layer(out)["a"]
-    assert any(p.startswith("datapackage.json: [parties] resource path ") and message in p for p in found), out
-    assert "(b) frictionless: skipped: the descriptor has problems (layer a)" in out  # Frictionless never sees it
+    code, found, err = check_located(package, capsys)
+    assert_clean_failure(code, "", err, 1)
+    assert f"datapackage.json: [parties] {problem_code}" in found["a"], found
+    assert found["b"] == [] and check_in_process(package, capsys)[1].count(
+        "(b) frictionless: skipped: the descriptor has problems (layer a)") == 1  # Frictionless never sees it
     assert attempts(network_blocked) == "" and snapshot(package) == before
 
 
@@ -349,25 +358,25 @@ def test_data_directory_linked_out_of_the_package_is_refused(package, capsys, ne
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
     found = problems_by_layer(out)["a"]
-    assert sum("leads outside the package (a symbolic link?)" in p for p in found) == 14
+    assert sum("path-outside-package: resource path" in p and "leads outside the package" in p for p in found) == 14
     assert attempts(network_blocked) == ""
 
 
 SEED_PATHS = {
-    "absolute": ("/etc/passwd", "must lie inside seeds/"),
-    "climbs-out": ("seeds/../../outside.txt", "climbs out of the package with '..'"),
-    "url": ("https://example.invalid/seed.txt", "must lie inside seeds/"),
-    "url-in-seeds": ("seeds/https://example.invalid/seed.txt", "is a URL: only files inside the package are read"),
+    "absolute": ("/etc/passwd", "seed-outside-seeds"),
+    "climbs-out": ("seeds/../../outside.txt", "path-outside-package"),
+    "url": ("https://example.invalid/seed.txt", "seed-outside-seeds"),
+    "url-in-seeds": ("seeds/https://example.invalid/seed.txt", "path-is-url"),
+    "other-directory": ("data/parties.csv", "seed-outside-seeds"),
 }
 
 
 @pytest.mark.parametrize("value, message", SEED_PATHS.values(), ids=list(SEED_PATHS))
 def test_seed_path_out_of_the_package_is_refused_never_fetched(package, capsys, network_blocked, value, message):
     line = set_cell(package, "sources", "source_id", SOURCE, "path", value)
-    code, out, err = check_in_process(package, capsys)
-    assert_clean_failure(code, out, err, 1)
-    assert any(p.startswith(f"data/sources.csv:{line}: [sources.path] seed path {value!r}") and message in p
-               for p in problems_by_layer(out)["d"]), out
+    code, found, err = check_located(package, capsys)
+    assert_clean_failure(code, "", err, 1)
+    assert f"data/sources.csv:{line}: [sources.path] {message}" in found["d"], found
     assert attempts(network_blocked) == ""
 
 
@@ -381,28 +390,28 @@ def test_seed_linked_out_of_the_package_is_refused(package, capsys, network_bloc
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
     line = line_of(package / "data" / "sources.csv", "source_id", SOURCE)
-    assert f"data/sources.csv:{line}: [sources.path] seed path '{SEED}' leads outside the package (a symbolic link?)" \
-        in problems_by_layer(out)["d"]
+    assert f"data/sources.csv:{line}: [sources.path] path-outside-package: seed path '{SEED}' leads outside the package " \
+        "(a symbolic link?)" in problems_by_layer(out)["d"]
     assert attempts(network_blocked) == ""
 
 
 REMOTE_REFERENCES = {
     "package-profile": (lambda d: d.__setitem__("profile", "https://example.invalid/profile.json"),
-                        "datapackage.json: package profile 'https://example.invalid/profile.json' is not one of"),
+                        "datapackage.json: refused-property: package profile 'https://example.invalid/profile.json' is not one of"),
     "resource-profile": (lambda d: resource(d, "quotes").__setitem__("profile", "https://example.invalid/profile.json"),
-                         "datapackage.json: [quotes] resource profile 'https://example.invalid/profile.json' is not one of"),
+                         "datapackage.json: [quotes] refused-property: resource profile 'https://example.invalid/profile.json' is not one of"),
     "package-$schema": (lambda d: d.__setitem__("$schema", "https://example.invalid/profile.json"),
-                        "datapackage.json: package $schema 'https://example.invalid/profile.json' is not a standard"),
+                        "datapackage.json: refused-property: package $schema 'https://example.invalid/profile.json' is not a standard"),
     "dialect-url": (lambda d: resource(d, "quotes").__setitem__("dialect", "https://example.invalid/dialect.json"),
-                    "datapackage.json: [quotes] resource property 'dialect' is refused"),
+                    "datapackage.json: [quotes] refused-property: resource dialect 'https://example.invalid/dialect.json' is refused"),
     "schema-url": (lambda d: resource(d, "quotes").__setitem__("schema", "https://example.invalid/schema.json"),
-                   "datapackage.json: [quotes] resource has no schema with a list of fields (a schema given as a path or URL is not followed)"),
+                   "datapackage.json: [quotes] invalid-resource: resource has no schema with a list of fields (a schema given as a path or URL is not followed)"),
     "jsonschema-url": (lambda d: resource(d, "quotes").__setitem__("jsonschema", "https://example.invalid/quotes.schema.json"),
-                       "datapackage.json: [quotes] jsonschema path 'https://example.invalid/quotes.schema.json' is a URL"),
+                       "datapackage.json: [quotes] path-is-url: jsonschema path 'https://example.invalid/quotes.schema.json' is a URL"),
     "remote-scheme": (lambda d: resource(d, "quotes").__setitem__("scheme", "https"),
-                      "datapackage.json: [quotes] resource property 'scheme' is refused"),
+                      "datapackage.json: [quotes] refused-property: resource property 'scheme' is refused"),
     "inline-data": (lambda d: resource(d, "quotes").__setitem__("data", [["quote_id"], ["x"]]),
-                    "datapackage.json: [quotes] resource property 'data' is refused"),
+                    "datapackage.json: [quotes] refused-property: resource property 'data' is refused"),
 }
 
 
@@ -422,7 +431,7 @@ def test_json_schema_referring_to_a_url_is_refused_never_fetched(package, capsys
     path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
-    assert "schemas/quotes.schema.json: [quotes] JSON Schema cannot be used: /allOf/0/$ref 'https://example.invalid/rules.json' " \
+    assert "schemas/quotes.schema.json: [quotes] schema-unusable: JSON Schema cannot be used: /allOf/0/$ref 'https://example.invalid/rules.json' " \
            "refers outside the schema" in " ".join(problems_by_layer(out)["a"])
     assert attempts(network_blocked) == ""
 
@@ -435,14 +444,15 @@ def test_package_metadata_yaml_is_read_plainly(package, capsys, text, expected):
     (package / "schemas" / "package.yaml").write_text(text, encoding="utf-8")
     code, out, err = check_in_process(package, capsys)
     assert_clean_failure(code, out, err, 1)
-    assert any(p.startswith("schemas/package.yaml: cannot be read as YAML: ") and expected in p
+    assert any(p.startswith("schemas/package.yaml: metadata-unreadable: cannot be read as YAML: ") and expected in p
                for p in problems_by_layer(out)["a"]), out
 
 
 def test_frictionless_is_handed_only_vetted_local_tables(package, capsys, monkeypatch):
     """Properties the check does not know are not refused, but never reach Frictionless: it gets each table as a
     local CSV with the Table Schema derived from schemas/, and standard profiles only."""
-    from scripts import check
+    from scripts.check import frictionless as check
+    from scripts.package import PACKAGE_KEYS
 
     write_descriptor(package, lambda d: (resource(d, "quotes").__setitem__("x-mirror", "https://example.invalid/q.csv"),
                                          d.__setitem__("x-profile-mirror", "https://example.invalid/p.json")))
@@ -453,11 +463,12 @@ def test_frictionless_is_handed_only_vetted_local_tables(package, capsys, monkey
     code, out, err = check_in_process(package, capsys)
     assert code == 0, out + err
     [descriptor] = handed
-    assert set(descriptor) <= set(check.PACKAGE_METADATA) | {"profile", "resources"}
+    assert set(descriptor) <= {"id", *PACKAGE_KEYS, "profile", "resources"}
     assert descriptor["profile"] == "tabular-data-package"
     spec_paths = {r["name"]: r["path"] for r in json.loads((package / "datapackage.json").read_text())["resources"]}
     for handed_resource in descriptor["resources"]:
-        assert set(handed_resource) <= {"name", "path", "profile", "format", "encoding", "schema", *check.RESOURCE_METADATA}
+        assert set(handed_resource) <= {"name", "path", "profile", "format", "encoding", "dialect", "schema", *check.RESOURCE_METADATA}
+        assert handed_resource["dialect"]["delimiter"] == "," and handed_resource["dialect"]["header"] is True
         assert handed_resource["path"] == spec_paths[handed_resource["name"]] and not handed_resource["path"].startswith("/")
         assert handed_resource["profile"] == "tabular-data-resource" and isinstance(handed_resource["schema"], dict)
     assert "example.invalid" not in json.dumps(descriptor)

@@ -13,6 +13,8 @@ import sqlite3
 import pytest
 
 from scripts import check, sentences
+from scripts.check import frictionless as layer_b
+from scripts.check.rows import typed_row
 from scripts.bench import END, START, write_report
 from scripts.schemas import load_spec, quick_row_test, row_validator
 from scripts.synthetic import SLUG_PATTERN, generate
@@ -128,8 +130,8 @@ def test_a_person_name_is_unique_per_source_not_across_sources(ten, tmp_path):
     generate(2, package)
     line = set_cell(package, "persons", "person_id", "marco-rubio-c0001", "other_names", "Donald Trump")
     result = run_check(package)
-    assert (f"data/persons.csv:{line}: [persons.other_names] 'Donald Trump' also names donald-trump-c0001: one person, one row"
-            in result.stdout)
+    assert (f"data/persons.csv:{line}: [persons.other_names] name-shared: 'Donald Trump' also names donald-trump-c0001: "
+            "one person, one row" in result.stdout)
     assert "donald-trump," not in result.stdout and "also names donald-trump:" not in result.stdout
 
 
@@ -158,7 +160,7 @@ def test_quick_row_test_agrees_with_jsonschema_on_real_and_broken_rows():
             for _ in range(30):  # several fields broken at once
                 candidates.append({**row, **{name: chance.choice(ODD_VALUES) for name in chance.sample(table.field_names, min(3, len(table.field_names)))}})
         for cells in candidates:
-            typed = check._typed(table, cells)
+            typed = typed_row(table, cells)
             valid = not any(True for _ in validator.iter_errors(typed))
             assert quick(typed) == valid, (table.name, cells)
             checked += 1
@@ -174,12 +176,12 @@ def test_parallel_frictionless_layer_reports_what_the_in_process_one_does(packag
     descriptor = str(package / "datapackage.json")
     assert check.main([descriptor, "--format", "json"]) == 1
     parallel = json.loads(capsys.readouterr().out)
-    monkeypatch.setattr(check, "start_frictionless", lambda root, descriptor: None)
+    monkeypatch.setattr(layer_b, "start_frictionless", lambda root, descriptor: None)
     assert check.main([descriptor, "--format", "json"]) == 1
     in_process = json.loads(capsys.readouterr().out)
     assert parallel == in_process
     frictionless = next(layer for layer in parallel["layers"] if layer["layer"] == "b")["problems"]
-    assert {(p["table"], p["field"], p["message"].split(":")[0]) for p in frictionless} == {
+    assert {(p["table"], p["field"], p["code"]) for p in frictionless} == {
         ("persons", "party_id", "foreign-key"), ("source_notes", "note_id", "primary-key")}
 
 

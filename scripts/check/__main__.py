@@ -2,4 +2,4 @@ import sys
 
 from scripts.check import main
 
-sys.exit(main())
+sys.exit(main(bounded=True))

@@ -1,5 +1,5 @@
 """Layer (e) of the check: rules across tables, each a function that yields problems as
-(path, line, table, field, message). Rows arrive as the CSV's strings; problems that other layers already
+(path, line, table, field, message, code); a problem's code (scripts/check/codes.py) defaults to its rule's name. Rows arrive as the CSV's strings; problems that other layers already
 report (a bad type, a dangling key) are left to them, so each problem is reported once."""
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
+
+from scripts.cells import integer_cell
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -32,8 +34,8 @@ class Context:
         """(line, row) of a table, or nothing when the table is absent or unreadable."""
         return zip(self.lines.get(table, []), self.rows.get(table, []))
 
-    def problem(self, table, line, field_name, message):
-        return (self.paths.get(table, table), line, table, field_name, message)
+    def problem(self, table, line, field_name, message, code=None):
+        return (self.paths.get(table, table), line, table, field_name, message, code)
 
 
 def _parse_date(cell: str) -> date | None:
@@ -54,7 +56,7 @@ def names_occur_in_seed(ctx: Context):
                 for form in filter(None, (part.strip() for part in row.get(column, "").split(";"))):
                     if form not in seed:
                         ctx_message = f"{form!r} does not occur in the seed {row['source_id']}"
-                        yield ctx.problem(table, line, column, ctx_message)
+                        yield ctx.problem(table, line, column, ctx_message, "name-not-in-seed")
 
 
 def person_names_unique(ctx: Context):
@@ -75,17 +77,18 @@ def person_names_unique(ctx: Context):
                 if others:
                     more = len(owners_of_form) - (row.get("person_id") in owners[row.get("source_id"), form]) - len(others)
                     yield ctx.problem("persons", line, column, f"{form!r} also names {', '.join(others)}"
-                                      + (f" and {more} more" if more > 0 else "") + ": one person, one row")
+                                      + (f" and {more} more" if more > 0 else "") + ": one person, one row", "name-shared")
         forms = [f.strip() for f in row.get("other_names", "").split(";") if f.strip()]
         for form, count in Counter(forms).items():
             if count > 1 or form == row.get("name"):
-                yield ctx.problem("persons", line, "other_names", f"{form!r} is listed twice (or repeats name)")
+                yield ctx.problem("persons", line, "other_names", f"{form!r} is listed twice (or repeats name)", "name-repeated")
 
 
 def role_title_in_evidence(ctx: Context):
     for line, row in ctx.each("roles"):
         if row.get("title") and row["title"] not in row.get("evidence", ""):
-            yield ctx.problem("roles", line, "title", "title must be worded as in the seed: it does not occur in evidence")
+            yield ctx.problem("roles", line, "title", "title must be worded as in the seed: it does not occur in evidence",
+                              "title-not-in-evidence")
 
 
 def delegation_leaders_and_sizes(ctx: Context):
@@ -101,17 +104,20 @@ def delegation_leaders_and_sizes(ctx: Context):
         leaders = leaders_of.get(delegation, [])
         if members_known and len(leaders) != 1:
             yield ctx.problem("delegations", line, "leader_person_id",
-                              f"delegation {delegation} has {len(leaders)} members with role leader in delegation_members; it needs exactly one")
+                              f"delegation {delegation} has {len(leaders)} members with role leader in delegation_members; it needs exactly one",
+                              "leader-count")
         elif members_known and leaders[0] != row.get("leader_person_id"):
             yield ctx.problem("delegations", line, "leader_person_id",
-                              f"leader_person_id is {row.get('leader_person_id')} but the member with role leader is {leaders[0]}")
+                              f"leader_person_id is {row.get('leader_person_id')} but the member with role leader is {leaders[0]}",
+                              "leader-mismatch")
         size = row.get("stated_size", "")
-        # '²' is a digit to Python, and 5,000 digits are too many for int(): both are layer c's
-        if size.isascii() and size.isdigit() and len(size) < 19 and int(size) < members[delegation]:
+        stated = integer_cell(size)  # '²' is a digit to Python: a cell that is no integer is layer c's
+        if stated is not None and 0 <= stated < members[delegation]:
             yield ctx.problem("delegations", line, "stated_size",
-                              f"stated_size {size} is less than the {members[delegation]} named members")
+                              f"stated_size {size} is less than the {members[delegation]} named members", "stated-size-too-small")
         if ctx.rows.get("organizations") is not None and row.get("country_id") and row["country_id"] not in states:
-            yield ctx.problem("delegations", line, "country_id", f"{row['country_id']} is not an organization classified as a state")
+            yield ctx.problem("delegations", line, "country_id", f"{row['country_id']} is not an organization classified as a state",
+                              "country-not-state")
 
 
 def _date_words_present(evidence: str, day: date) -> bool:
@@ -123,17 +129,20 @@ def event_dates(ctx: Context):
         start_cell, end_cell = row.get("date_start", ""), row.get("date_end", "")
         start, end = _parse_date(start_cell), _parse_date(end_cell)
         if start and end and end < start:
-            yield ctx.problem("events", line, "date_end", f"date_end {end_cell} is before date_start {start_cell}")
+            yield ctx.problem("events", line, "date_end", f"date_end {end_cell} is before date_start {start_cell}", "dates-reversed")
         undated = start_cell == ""
         if undated != (row.get("date_precision") == "unknown"):
-            yield ctx.problem("events", line, "date_precision", "date_precision is 'unknown' exactly when date_start is empty")
+            yield ctx.problem("events", line, "date_precision", "date_precision is 'unknown' exactly when date_start is empty",
+                              "date-unknown-mismatch")
         if undated != (row.get("date_basis") == "unknown"):
-            yield ctx.problem("events", line, "date_basis", "date_basis is 'unknown' exactly when date_start is empty")
+            yield ctx.problem("events", line, "date_basis", "date_basis is 'unknown' exactly when date_start is empty",
+                              "date-unknown-mismatch")
         if row.get("date_basis") == "stated":
             for column, value in (("date_start", start), ("date_end", end)):
                 if value and not _date_words_present(row.get("evidence", ""), value):
                     yield ctx.problem("events", line, column,
-                                      f"date_basis is stated but the evidence does not give {MONTHS[value.month - 1]} {value.day}")
+                                      f"date_basis is stated but the evidence does not give {MONTHS[value.month - 1]} {value.day}",
+                                      "stated-date-not-in-evidence")
 
 
 def participants_consistent(ctx: Context):
@@ -141,7 +150,8 @@ def participants_consistent(ctx: Context):
         chosen = [row.get(c) for c in ("person_id", "delegation_id", "organization_id") if row.get(c)]
         if len(chosen) == 1 and chosen[0] != row.get("participant_id"):
             yield ctx.problem("event_participants", line, "participant_id",
-                              f"participant_id {row.get('participant_id')} differs from the participant {chosen[0]}")
+                              f"participant_id {row.get('participant_id')} differs from the participant {chosen[0]}",
+                              "participant-id-mismatch")
 
 
 QUOTATIONS = re.compile(r'"([^"]*)"|“([^”]*)”')
@@ -161,11 +171,13 @@ def quotes_consistent(ctx: Context):
     for line, row in ctx.each("quotes"):
         text, evidence = row.get("text", ""), row.get("evidence", "")
         if text and text not in evidence:
-            yield ctx.problem("quotes", line, "text", f"{row.get('kind', 'the')} quote's text does not lie inside its evidence")
+            yield ctx.problem("quotes", line, "text", f"{row.get('kind', 'the')} quote's text does not lie inside its evidence",
+                              "quote-outside-evidence")
         elif row.get("kind") == "direct" and text and not _is_whole_quotation(text, evidence):
-            yield ctx.problem("quotes", line, "text", "a direct quote's text must be the whole of the words inside the quotation marks")
+            yield ctx.problem("quotes", line, "text", "a direct quote's text must be the whole of the words inside the quotation marks",
+                              "direct-quote-not-whole")
         if row.get("responds_to_quote_id") and row.get("responds_to_quote_id") == row.get("quote_id"):
-            yield ctx.problem("quotes", line, "responds_to_quote_id", "a quote cannot respond to itself")
+            yield ctx.problem("quotes", line, "responds_to_quote_id", "a quote cannot respond to itself", "quote-responds-to-itself")
 
 
 def entities_used_or_mentioned_only(ctx: Context):
@@ -182,9 +194,11 @@ def entities_used_or_mentioned_only(ctx: Context):
             is_used = row.get(key) in used[table]
             flag = row.get("mentioned_only")
             if not is_used and flag != "true":
-                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by no other row: set mentioned_only to true, or link it")
+                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by no other row: set mentioned_only to true, or link it",
+                                  "entity-unused")
             elif is_used and flag == "true":
-                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by other rows: mentioned_only must be false")
+                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by other rows: mentioned_only must be false",
+                                  "entity-used-but-mentioned-only")
 
 
 def vocabulary_codes_used(ctx: Context):
@@ -192,7 +206,8 @@ def vocabulary_codes_used(ctx: Context):
         used = {row.get(column) for _, row in ctx.each("events")}
         for line, row in ctx.each(table):
             if ctx.rows.get("events") is not None and row.get(column) not in used:
-                yield ctx.problem(table, line, column, f"{row.get(column)} is used by no event: the vocabulary holds only the codes used")
+                yield ctx.problem(table, line, column, f"{row.get(column)} is used by no event: the vocabulary holds only the codes used",
+                                  "vocabulary-code-unused")
 
 
 RULES = [names_occur_in_seed, person_names_unique, role_title_in_evidence, delegation_leaders_and_sizes, event_dates,
@@ -200,5 +215,7 @@ RULES = [names_occur_in_seed, person_names_unique, role_title_in_evidence, deleg
 
 
 def run_all(ctx: Context):
+    """(code, path, line, table, field, message) of every problem of every rule."""
     for rule in RULES:
-        yield from rule(ctx)
+        for *problem, code in rule(ctx):
+            yield (code or rule.__name__.replace("_", "-"), *problem)

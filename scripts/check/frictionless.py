@@ -1,0 +1,190 @@
+"""Layer (b): the official Frictionless validation of the package (types, constraints, keys, foreign keys), run
+in a forked child process beside layers c-e where there are two cores. Frictionless is handed a descriptor rebuilt
+from what layer (a) vetted: only tables that layer (f) read whole and well (right header, every row with the
+header's number of cells), each a local CSV with an explicit dialect (Frictionless 5.21 would otherwise run
+csv.Sniffer, which takes minutes on some valid cells) and the Table Schema derived from schemas/ without its
+patterns (layer c runs them under RE2). Its findings come back as Finding objects, never parsed from text. The
+child runs under a time and a memory bound: past them it is stopped and the package is not valid."""
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import resource
+import time
+from dataclasses import dataclass
+
+from scripts.check.descriptor import CSV_DIALECT
+from scripts.check.inputs import Table
+from scripts.check.report import Report
+from scripts.package import PACKAGE_KEYS
+from scripts.schemas import table_schema
+
+LAYER = "b"
+RESOURCE_METADATA = ("title", "description", "licenses", "sources", "bytes", "hash")
+CHILD_SECONDS = 45  # the child's share of the check's overall bound (runner.WATCHDOG_SECONDS)
+CHILD_MEMORY_BYTES = 3 * 1024 ** 3  # address space of the child (Python with Frictionless maps ~1 GiB it never touches)
+
+
+@dataclass
+class Finding:
+    """One error of Frictionless's report, as plain data (it crosses the process boundary)."""
+    type: str  # Frictionless's error type: the problem's code
+    message: str
+    table: str | None = None  # None: about the package itself
+    place: str | None = None
+    field_name: str | None = None
+    row_number: int | None = None
+    reference: str | None = None  # the lookup table of a foreign-key error
+
+
+def frictionless_descriptor(descriptor: dict, tables: dict[str, Table]) -> dict:
+    """What Frictionless is given: the package's metadata and the tables it may read, each a local CSV at its
+    vetted path with its dialect and derived Table Schema; no profile URL, nothing remote."""
+    by_name = {r["name"]: r for r in descriptor["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
+    handed = handed_tables(tables)
+    resources = []
+    for table in handed.values():
+        schema = table_schema(table.spec)
+        for field in schema["fields"]:  # patterns are layer c's, run by RE2
+            field.get("constraints", {}).pop("pattern", None)
+            if field.get("constraints") == {}:
+                del field["constraints"]
+        if "foreignKeys" in schema:  # keys into a table left out cannot be looked up (layer f says why)
+            schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] in ("", *handed)]
+            if not schema["foreignKeys"]:
+                del schema["foreignKeys"]
+        original = by_name[table.name]
+        resources.append({"name": table.name, "path": table.path, "profile": "tabular-data-resource", "format": "csv",
+                          "encoding": "utf-8", "dialect": {k: v for k, v in CSV_DIALECT.items() if k != "caseSensitiveHeader"},
+                          "schema": schema, **{key: original[key] for key in RESOURCE_METADATA if key in original}})
+    return {**{key: descriptor[key] for key in ("id", *PACKAGE_KEYS) if key in descriptor},
+            "profile": "tabular-data-package", "resources": resources}
+
+
+def handed_tables(tables: dict[str, Table]) -> dict[str, Table]:
+    """The tables Frictionless reads: those layer (f) read whole, with no structural problem."""
+    return {name: table for name, table in tables.items() if table.readable and not table.too_large and not table.structural}
+
+
+class _FixedSniffer:
+    """Stands in for csv.Sniffer in Frictionless's CSV parser: the dialect is known, nothing is guessed."""
+
+    def sniff(self, sample, delimiters=None):
+        import csv
+
+        class Dialect(csv.excel):
+            lineterminator = "\n"
+        return Dialect
+
+
+@contextlib.contextmanager
+def _no_sniffing():
+    from frictionless.formats.csv import parser
+
+    real = parser.csv
+    parser.csv = type("csv", (), {"Sniffer": _FixedSniffer, "reader": real.reader, "excel": real.excel, "Error": real.Error})
+    try:
+        yield
+    finally:
+        parser.csv = real
+
+
+def frictionless_findings(root: str, descriptor: dict) -> tuple[list[Finding], float]:
+    """Frictionless's validation of the package as Findings, and its seconds."""
+    started = time.perf_counter()
+    from frictionless import FrictionlessException, Package  # the slowest import, needed by this layer only
+
+    try:
+        with _no_sniffing():
+            result = Package(descriptor, basepath=root).validate()
+    except FrictionlessException as exception:  # a descriptor it refuses outright (a bad name, say) is a finding
+        error = exception.error
+        notes = [f"{error.note}: {reason.note}" for reason in exception.reasons or []] or [error.note]
+        return [Finding(error.type, note or error.message) for note in notes], time.perf_counter() - started
+    findings = [Finding(error.type, error.note or error.message, task.name, str(task.place), _field_of(error),
+                        getattr(error, "row_number", None), getattr(error, "reference_name", None))
+                for task in result.tasks for error in task.errors]
+    findings += [Finding(error.type, error.note or error.message) for error in result.errors]
+    return findings, time.perf_counter() - started
+
+
+def _field_of(error) -> str | None:
+    """The field an error is about: a cell's field, or the local fields of a foreign key."""
+    names = getattr(error, "field_names", None)
+    return getattr(error, "field_name", None) or (",".join(names) if names else None)
+
+
+def _child(root: str, descriptor: dict, sender) -> None:
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
+        sender.send(("done", *frictionless_findings(root, descriptor)))
+    except BaseException as error:  # said to the parent, which reports it
+        with contextlib.suppress(Exception):
+            sender.send(("failed", f"{type(error).__name__}: {error}", 0.0))
+    finally:
+        sender.close()
+
+
+def start_frictionless(root, descriptor: dict):
+    """Start layer b in a forked child process, so that it runs on a second core while this process runs layers
+    c-e. None where there is one core or no fork: it then runs in-process."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("fork")  # fork: nothing re-imported (Frictionless, when already loaded)
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(str(root), descriptor, sender), daemon=True)
+    child.start()
+    sender.close()
+    return child, receiver
+
+
+def finish_frictionless(started, seconds: float = CHILD_SECONDS) -> tuple[list[Finding], float]:
+    """The child's findings; RuntimeError when it failed or ran past its time (it is then killed)."""
+    child, receiver = started
+    try:
+        if not receiver.poll(seconds):
+            raise RuntimeError(f"the Frictionless validation ran past its {seconds} s bound and was stopped")
+        status, payload, elapsed = receiver.recv()
+    except EOFError:
+        status, payload, elapsed = "failed", None, 0.0
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if status != "done":
+        raise RuntimeError(payload or f"the Frictionless validation stopped (exit status {child.exitcode}: "
+                                      "out of its memory bound?)")
+    return payload, elapsed
+
+
+def stop_frictionless(started) -> None:
+    if started is not None:
+        child, receiver = started
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def report_findings(findings: list[Finding], tables: dict[str, Table], report: Report, descriptor_path: str) -> None:
+    add = report.adder(LAYER)
+    for finding in findings:
+        table = tables.get(finding.table) if finding.table else None
+        if finding.table is None:
+            add(finding.type, descriptor_path, None, None, None, finding.message)
+            continue
+        field_name = finding.field_name
+        if not field_name and finding.type == "primary-key" and table:
+            field_name = ",".join(table.spec.primary_key)
+        line = table.line_of_record(finding.row_number) if table else finding.row_number
+        add(finding.type, table.path if table else finding.place, line, finding.table, field_name, finding.message)
+
+
+def report_left_out(tables: dict[str, Table], report: Report) -> None:
+    add = report.adder(LAYER)
+    for table in tables.values():
+        if table.readable and not table.too_large and table.structural:
+            add("frictionless-left-out", table.path, None, table.name, None,
+                f"not handed to Frictionless: {table.structural} (layer f); its keys are checked once it is fixed")

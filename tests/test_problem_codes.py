@@ -1,0 +1,60 @@
+"""Problem codes: every code the check can report is registered (scripts/check/codes.py) with its meaning, and
+docs/problem-codes.md is what the registry generates. (The fault corpus also asserts that every code it meets is
+registered: tests/test_fault_corpus.py.)"""
+from __future__ import annotations
+
+import ast
+import re
+
+from scripts.check import codes
+from tests.conftest import ROOT
+
+CHECK_DIR = ROOT / "scripts" / "check"
+CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+|required")
+ADDERS = {"add", "Refusal", "SchemaRefused", "Unusable", "render_unusable"}
+
+
+def _literals(tree) -> list[str]:
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def passed_codes() -> set[str]:
+    """The codes the check's modules pass where a code goes: the first string argument of add(...) (after a layer
+    letter for Report.add), Refusal, SchemaRefused, Unusable and render_unusable, and the last argument of a rule's
+    ctx.problem(...)."""
+    found = set()
+    for path in CHECK_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            arguments = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+            if name in ADDERS and arguments:
+                first = arguments[1] if name == "add" and arguments[0] in tuple("abcdef") and len(arguments) > 1 else arguments[0]
+                if isinstance(first, str):
+                    found.add(first)
+            if name == "problem" and len(arguments) == 5 and isinstance(arguments[4], str):
+                found.add(arguments[4])
+    return found
+
+
+def test_every_code_the_check_passes_is_registered():
+    passed = passed_codes()
+    assert len(passed) > 60
+    unregistered = sorted(passed - set(codes.CHECK_TYPES) - set(codes.frictionless_types()))
+    assert unregistered == [], f"codes used but not registered in scripts/check/codes.py: {unregistered}"
+
+
+def test_every_registered_code_appears_in_the_check():
+    written = {literal for path in CHECK_DIR.glob("*.py") if path.name != "codes.py"
+               for literal in _literals(ast.parse(path.read_text(encoding="utf-8")))}
+    unused = sorted(set(codes.CHECK_TYPES) - written)
+    assert unused == [], f"registered codes no module of the check writes: {unused}"
+
+
+def test_the_docs_page_is_generated_from_the_registry():
+    assert (ROOT / codes.DOCS_PAGE).read_text(encoding="utf-8") == codes.render_docs(), \
+        "docs/problem-codes.md is stale: run `python -m scripts.check.codes`"
+    page = codes.render_docs()
+    assert all(f"| `{code}` |" in page for code in codes.CHECK_TYPES)
+    assert "| `foreign-key` |" in page and "| `primary-key` |" in page  # Frictionless's, listed from Frictionless
