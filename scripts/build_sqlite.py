@@ -2,8 +2,10 @@
 
     python -m scripts.build_sqlite [--root .] [--output build/<package name>.db]
 
-The package is checked by the project's check (scripts/check.py, all six layers, run in a child process beside the
-build); an invalid package is refused with the check's report and exit status 1, and nothing is written.
+The package is checked first, in this process, by the project's check (scripts/check/, all six layers), and the
+build uses only what the check read: its rows, seed texts and schemas (scripts.check.checked_package); no file of
+the package is opened before the verdict, nor by the build itself. An invalid package is refused with the check's
+report and exit status 1, and nothing is written.
 The database holds:
   - every resource as a table of the same name, with the CSV's columns in the CSV's order: its primary key,
     NOT NULL on required fields, real FOREIGN KEY constraints and an index on every foreign-key column;
@@ -13,17 +15,17 @@ The database holds:
   - full-text search (FTS5, porter stemming) on the columns that datasette/tables.yaml lists under `search`;
   - the views of datasette/views.yaml, and evidence_spans, every cited span of every table.
 The build is reproducible (the same package gives the same bytes with the same SQLite) and atomic: it writes a
-temporary file beside the output and renames it into place, so a failure at any point leaves the previous
-database as it was and no half-written file.
+temporary file beside the output (named with the build's process id) and renames it into place, so a failure at
+any point leaves the previous database as it was; the scratch files of a build that was killed (kill -9, a power
+cut) are removed by the next build.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -31,9 +33,11 @@ from pathlib import Path
 
 import yaml
 
-from scripts.csvio import read_rows
-from scripts.schemas import PackageSpec, TableSpec, load_spec
-from scripts.seeds import read_seed
+from scripts.cells import typed_cell
+from scripts.check import PackageRefused, Vetted, checked_package
+from scripts.check.inputs import MAX_DESCRIPTOR_BYTES, read_capped, strict_json
+from scripts.check.runner import watchdog
+from scripts.schemas import PackageSpec, TableSpec
 
 CODE_ROOT = Path(__file__).resolve().parent.parent  # the project: scripts/ and datasette/ (a package has neither)
 DATASETTE_DIR = CODE_ROOT / "datasette"  # how the database is searched and shown: the project's, for any package
@@ -66,7 +70,7 @@ ADDED_OBJECTS = {
 SQLITE_TYPES = {"integer": int, "boolean": int, "number": float}  # every other Table Schema type is TEXT
 
 
-class BuildRefused(Exception):
+class BuildRefused(PackageRefused):
     """The package cannot be built: it is invalid or unusable. The message says why, for a person."""
 
 
@@ -76,15 +80,21 @@ class BuildConfig:
     views: dict[str, dict]  # view name -> {title, description, sql, ...}
 
 
-def package_name(root: Path) -> str:
-    descriptor = root / "datapackage.json"
-    try:
-        name = json.loads(descriptor.read_text(encoding="utf-8")).get("name")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as error:
-        raise BuildRefused(f"{descriptor}: cannot read the package name ({error})")
-    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise BuildRefused(f"{descriptor}: 'name' must be a plain file name, not {name!r}")
+def plain_name(name, where) -> str:
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][-a-z0-9._]*", name):
+        raise BuildRefused(f"{where}: 'name' must be a plain file name, not {name!r}")
     return name
+
+
+def package_name(root: Path | str) -> str:
+    """The package's name, for the server to find build/<name>.db (the build itself takes it from the vetted
+    descriptor). Read as the check reads the descriptor: a regular file only, size-capped, never waited on."""
+    descriptor = Path(root) / "datapackage.json"
+    try:
+        name = strict_json(read_capped(descriptor, MAX_DESCRIPTOR_BYTES)).get("name")
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, AttributeError) as error:
+        raise BuildRefused(f"{descriptor}: cannot read the package name ({error})")
+    return plain_name(name, descriptor)
 
 
 def default_output(root: Path | str = ".") -> Path:
@@ -112,36 +122,15 @@ def load_config(spec: PackageSpec) -> BuildConfig:
 
 # ---------------------------------------------------------------- the check
 
-def start_check(root: Path) -> subprocess.Popen:
-    """Start the project's check (`make check`: python -m scripts.check) on the package, in a child process,
-    so that it runs on the second core while the scratch database is written."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(CODE_ROOT), os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-m", "scripts.check", str(root / "datapackage.json")], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-
-
-def finish_check(check: subprocess.Popen) -> str:
-    """Wait for the check; return its summary line, or refuse with its report."""
-    stdout, stderr = check.communicate()
-    if check.returncode == 0:
-        return stdout.strip().splitlines()[-1]
-    if check.returncode == 1:
-        raise BuildRefused("`make check` rejects the package, so it is not built:\n" + stdout.rstrip())
-    raise BuildRefused(f"the package cannot be checked: {(stderr or stdout).strip()}")
+def vetted_package(root: Path) -> Vetted:
+    """The package as the check read it, or BuildRefused with the check's report."""
+    try:
+        return checked_package(root)
+    except PackageRefused as error:
+        raise BuildRefused(str(error).replace("so it is not used", "so it is not built"))
 
 
 # ---------------------------------------------------------------- the steps of a build
-
-def typed_cell(field_type: str, cell: str):
-    if cell == "":
-        return None
-    if field_type == "integer":
-        return int(cell)
-    if field_type == "boolean":
-        return 1 if cell == "true" else 0
-    if field_type == "number":
-        return float(cell)
-    return cell
 
 
 def foreign_key_tuples(table: TableSpec) -> list[tuple]:
@@ -156,7 +145,7 @@ def foreign_key_tuples(table: TableSpec) -> list[tuple]:
     return tuples
 
 
-def create_tables(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
+def create_tables(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
     for table in spec.tables:
         db[table.name].create({f.name: SQLITE_TYPES.get(f.type, str) for f in table.fields},
                               pk=table.primary_key[0] if len(table.primary_key) == 1 else tuple(table.primary_key),
@@ -166,21 +155,26 @@ def create_tables(db, root: Path, spec: PackageSpec, config: BuildConfig) -> Non
                             foreign_keys=[("source_id", "sources", "source_id")], strict=True)
 
 
-def insert_rows(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
+def insert_rows(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
+    """The rows and seed texts exactly as the check read them (booleans as 1/0, STRICT tables)."""
     for table in spec.tables:
         types = {f.name: f.type for f in table.fields}
-        rows = ({name: typed_cell(types[name], cell) for name, cell in row.items()}
-                for row in read_rows(root / table.data_path))
+        rows = ({name: _sqlite_value(typed_cell(types[name], cell)) for name, cell in row.items()}
+                for row in vetted.rows(table.name))
         db[table.name].insert_all(rows, batch_size=1000)
-    sources = read_rows(root / spec.table("sources").data_path)
-    db[SOURCE_TEXTS].insert_all({"source_id": s["source_id"], "text": read_seed(root / s["path"])} for s in sources)
+    db[SOURCE_TEXTS].insert_all({"source_id": s["source_id"], "text": vetted.seeds[s["source_id"]].text}
+                                for s in vetted.rows("sources"))
 
 
-def index_foreign_keys(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
+def _sqlite_value(value):
+    return int(value) if isinstance(value, bool) else value
+
+
+def index_foreign_keys(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
     db.index_foreign_keys()
 
 
-def enable_search(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
+def enable_search(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
     for table, columns in config.search.items():
         db[table].enable_fts(columns, tokenize=FTS_TOKENIZER, create_triggers=False)  # immutable: no triggers
 
@@ -196,7 +190,7 @@ def evidence_view_sql(spec: PackageSpec) -> str:
     return "\nunion all\n".join(selects) + "\norder by source_id, evidence_start, evidence_end desc, table_name, row_id"
 
 
-def create_views(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
+def create_views(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
     db.create_view(EVIDENCE_VIEW, evidence_view_sql(spec))
     for name, view in config.views.items():
         try:
@@ -206,7 +200,7 @@ def create_views(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None
             raise BuildRefused(f"{VIEWS_CONFIG.name}: view {name!r} cannot be created: {error}")
 
 
-def verify(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
+def verify(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
     """The constraints hold for every row (the check proved it on the CSVs; this proves the database)."""
     problems = db.execute("pragma foreign_key_check").fetchall()
     if problems:
@@ -219,7 +213,7 @@ def verify(db, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
 BUILD_STEPS = (create_tables, insert_rows, index_foreign_keys, enable_search, create_views, verify)
 
 
-def write_database(path: Path, root: Path, spec: PackageSpec, config: BuildConfig) -> None:
+def write_database(path: Path, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
     import sqlite_utils
 
     connection = sqlite3.connect(str(path), isolation_level=None)
@@ -229,39 +223,53 @@ def write_database(path: Path, root: Path, spec: PackageSpec, config: BuildConfi
         connection.execute("pragma synchronous = off")
         db = sqlite_utils.Database(connection)
         for step in BUILD_STEPS:
-            step(db, root, spec, config)
+            step(db, vetted, spec, config)
     finally:
         connection.close()
 
 
-def build_database(package_root: Path, output: Path) -> Path:
-    """Check the package, then build its SQLite database at output, atomically. Returns output.
-    Raises BuildRefused (with a message for a person) when the package is invalid; the output is then untouched.
-    The check runs beside the build of a scratch file, which replaces output only when both have succeeded."""
-    root, output = Path(package_root), Path(output)
-    check = start_check(root)
+def remove_stale_scratch_files(output: Path) -> list[Path]:
+    """Remove the scratch files that builds of output left when they were killed (their process is gone)."""
+    removed = []
+    for scratch in output.parent.glob(f".{output.name}.*.partial"):
+        owner = scratch.name[len(output.name) + 2:].split(".", 1)[0]
+        if owner.isdigit() and int(owner) != os.getpid():
+            try:
+                os.kill(int(owner), 0)
+                continue  # a build still running
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue  # another user's running process
+        elif owner.isdigit():
+            continue  # this process's own
+        scratch.unlink(missing_ok=True)
+        removed.append(scratch)
+    return removed
+
+
+def build_database(package_root: Path, output: Path | None = None, vetted: Vetted | None = None) -> Path:
+    """Check the package, then build its SQLite database at output (default: build/<package name>.db under the
+    package), atomically, from what the check read. Returns output. Raises BuildRefused (with a message for a
+    person) when the package is invalid; the output is then untouched."""
+    root = Path(package_root)
+    vetted = vetted or vetted_package(root)
+    output = Path(output) if output else root / "build" / f"{plain_name(vetted.descriptor.get('name'), 'datapackage.json')}.db"
+    spec = vetted.spec
+    config = load_config(spec)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_scratch_files(output)
     scratch = None
     try:
-        try:
-            spec = load_spec(root)
-            config = load_config(spec)
-            output.parent.mkdir(parents=True, exist_ok=True)
-            handle, scratch_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
-            os.close(handle)
-            scratch = Path(scratch_name)
-            write_database(scratch, root, spec, config)
-        except Exception:
-            finish_check(check)  # an invalid package explains a failed build: its report comes first
-            raise
-        finish_check(check)
+        handle, scratch_name = tempfile.mkstemp(prefix=f".{output.name}.{os.getpid()}.", suffix=".partial", dir=output.parent)
+        os.close(handle)
+        scratch = Path(scratch_name)
+        write_database(scratch, vetted, spec, config)
         with open(scratch, "rb") as written:
             os.fsync(written.fileno())
         os.chmod(scratch, 0o644)  # mkstemp's 0600 would hide the database from other users of the machine
         os.replace(scratch, output)
     except BaseException:  # an interrupt too: never leave the scratch file behind
-        if check.poll() is None:
-            check.kill()
-            check.wait()
         if scratch is not None:
             scratch.unlink(missing_ok=True)
         raise
@@ -282,15 +290,20 @@ def describe(output: Path) -> str:
     return f"{len(tables)} tables, {rows} rows, {views} views, {searchable} full-text indexes"
 
 
-def main(argv=None) -> int:
+def main(argv=None, bounded: bool = False) -> int:
+    """The command line; bounded: the check runs under its watchdog (python -m scripts.build_sqlite)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=".", help="package directory (default: .)")
     parser.add_argument("--output", help="the database to write (default: build/<package name>.db under --root)")
     args = parser.parse_args(argv)
     root = Path(args.root)
     try:
-        output = Path(args.output) if args.output else default_output(root)
-        build_database(root, output)
+        if bounded:
+            with watchdog():
+                vetted = vetted_package(root)
+        else:
+            vetted = vetted_package(root)
+        output = build_database(root, Path(args.output) if args.output else None, vetted)
     except BuildRefused as error:
         print(f"build_sqlite: {error}", file=sys.stderr)
         print("build_sqlite: nothing was written.", file=sys.stderr)
@@ -309,4 +322,4 @@ if __name__ == "__main__":
     # never passes: keeping them out of this process saves half a second of the build's 2-second budget
     sys.modules.setdefault("pandas", None)
     sys.modules.setdefault("numpy", None)
-    sys.exit(main())
+    sys.exit(main(bounded=True))

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
 
-from scripts.csvio import read_rows
+from scripts.check import Vetted, checked_package
 from scripts.generated import INPUT_ERRORS, write_or_check
 
 FIGURES_DIR = "docs/figures"
@@ -226,10 +226,9 @@ def draw_delegations(delegations: list[dict], members: list[dict], persons: list
     return fig
 
 
-def figures(root: Path) -> dict[str, Figure]:
-    data = {name: read_rows(root / "data" / f"{name}.csv")
-            for name in ("events", "delegations", "delegation_members", "persons", "parties", "roles",
-                         "organizations")}
+def figures(vetted: Vetted) -> dict[str, Figure]:
+    data = {name: vetted.rows(name) for name in ("events", "delegations", "delegation_members", "persons", "parties",
+                                                 "roles", "organizations")}
     return {
         "timeline.svg": draw_timeline(data["events"]),
         "delegations.svg": draw_delegations(data["delegations"], data["delegation_members"], data["persons"],
@@ -245,9 +244,11 @@ def render_svg(fig: Figure) -> str:
     return buffer.getvalue()
 
 
-def render_all(root: Path | str = ".") -> dict[str, str]:
+def render_all(root: Path | str = ".", vetted: Vetted | None = None) -> dict[str, str]:
+    """The figures of the package as the check read it."""
+    vetted = vetted or checked_package(root)
     with matplotlib.rc_context(RC):
-        return {name: render_svg(fig) for name, fig in figures(Path(root)).items()}
+        return {name: render_svg(fig) for name, fig in figures(vetted).items()}
 
 
 def main(argv=None) -> int:

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from scripts.csvio import read_rows
+from scripts.check import Vetted, checked_package
 from scripts.generated import INPUT_ERRORS, write_or_check
-from scripts.schemas import load_spec
 from scripts.versioning import VersioningError, release_date
 
 CFF_FILE = "CITATION.cff"
@@ -48,10 +47,10 @@ def _authors(metadata: dict) -> list[dict]:
     return authors
 
 
-def _references(root: Path) -> list[dict]:
+def _references(vetted: Vetted) -> list[dict]:
     """The seeds the dataset is made from, as the works it cites."""
     references = []
-    for source in read_rows(root / "data" / "sources.csv"):
+    for source in vetted.rows("sources"):
         reference = {
             "type": "newspaper-article",
             "title": source["title"],
@@ -66,9 +65,10 @@ def _references(root: Path) -> list[dict]:
     return references
 
 
-def build_citation(root: Path | str = ".") -> dict:
-    root = Path(root)
-    metadata = load_spec(root).metadata
+def build_citation(root: Path | str = ".", vetted: Vetted | None = None) -> dict:
+    """The citation of the package as the check read it."""
+    vetted = vetted or checked_package(root)
+    metadata = vetted.metadata
     missing = [key for key in ("title", "version", "description", "keywords", "licenses") if not metadata.get(key)]
     if missing:
         raise CitationError(f"schemas/package.yaml: missing {', '.join(missing)}; a citation needs them")
@@ -94,7 +94,7 @@ def build_citation(root: Path | str = ".") -> dict:
         citation["license-url"] = dataset_license["path"]
     if metadata.get("homepage"):
         citation["url"] = metadata["homepage"]
-    citation["references"] = _references(root)
+    citation["references"] = _references(vetted)
     return citation
 
 
@@ -135,7 +135,7 @@ def readme_text(root: Path | str = ".") -> str:
     """The body of the README's "How to cite" section, from the same metadata as CITATION.cff."""
     root = Path(root)
     citation = build_citation(root)
-    key = load_spec(root).metadata["name"]
+    key = checked_package(root).metadata["name"]
     return f"{plain_citation(citation)}\n\n```bibtex\n{bibtex(citation, key)}\n```\n"
 
 

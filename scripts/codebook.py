@@ -14,9 +14,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from scripts.csvio import read_rows
+from scripts.check import Vetted, checked_package
 from scripts.generated import generator_main
-from scripts.schemas import FieldSpec, PackageSpec, TableSpec, load_spec
+from scripts.schemas import FieldSpec, PackageSpec, TableSpec
 
 CODEBOOK = "docs/codebook.md"
 EXAMPLE_MAX_CHARS = 60
@@ -150,11 +150,12 @@ def table_section(spec: PackageSpec, table: TableSpec, rows: list[dict]) -> list
     return lines
 
 
-def render(root: Path | str = ".") -> str:
-    root = Path(root)
-    spec = load_spec(root)
+def render(root: Path | str = ".", vetted: Vetted | None = None) -> str:
+    """The codebook of the package as the check read it."""
+    vetted = vetted or checked_package(root)
+    spec = vetted.spec
     meta = spec.metadata
-    data = {t.name: read_rows(root / t.data_path) for t in spec.tables}
+    data = {t.name: vetted.rows(t.name) for t in spec.tables}
     licence = meta["licenses"][0]["name"] if meta.get("licenses") else "not stated"
     lines = [
         f"# Codebook: {meta['title']}",

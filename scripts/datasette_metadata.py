@@ -4,6 +4,7 @@
 
 Where each part comes from:
   - title, description, license, source, about: schemas/package.yaml (and data/sources.csv for the article's id);
+  - all of the package as the check read it (scripts.check.checked_package): no file of it is read here;
   - per table: title and description, and each column's description, from schemas/<table>.schema.json;
   - label_column, facets, sort order, hidden: datasette/tables.yaml; fts_table where the build made an index;
   - views: datasette/views.yaml (columns named "table.field" take that field's description);
@@ -20,10 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from scripts.build_sqlite import (ADDED_OBJECTS, DATASETTE_DIR, EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG,
-                                  package_name)
-from scripts.csvio import read_rows
-from scripts.schemas import FieldSpec, PackageSpec, load_spec
+from scripts.build_sqlite import ADDED_OBJECTS, DATASETTE_DIR, EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG
+from scripts.check import Vetted, checked_package
+from scripts.schemas import FieldSpec, PackageSpec
 
 QUERIES_CONFIG = DATASETTE_DIR / "queries.yaml"
 ARTICLE_ROUTE = "/article/{source_id}"
@@ -99,12 +99,13 @@ def plugin_config(spec: PackageSpec, views: dict) -> dict:
     }
 
 
-def build_metadata(root: Path | str = ".", database: str | None = None) -> dict:
-    """Datasette metadata for the database built from the package at root (named after the package by default)."""
-    root = Path(root)
-    spec = load_spec(root)
+def build_metadata(root: Path | str = ".", database: str | None = None, vetted: Vetted | None = None) -> dict:
+    """Datasette metadata for the database built from the package at root (named after the package by default),
+    from what the check read (PackageRefused, a ValueError, when it rejects the package)."""
+    vetted = vetted or checked_package(root)
+    spec = vetted.spec
     package = spec.metadata
-    database = database or package_name(root)
+    database = database or vetted.descriptor["name"]
     presentation = yaml.safe_load(TABLES_CONFIG.read_text(encoding="utf-8")) or {}
     views = yaml.safe_load(VIEWS_CONFIG.read_text(encoding="utf-8")) or {}
     queries = yaml.safe_load(QUERIES_CONFIG.read_text(encoding="utf-8")) or {}
@@ -112,7 +113,7 @@ def build_metadata(root: Path | str = ".", database: str | None = None) -> dict:
         if not query.get("title") or not query.get("description") or not query.get("sql"):
             raise ValueError(f"{QUERIES_CONFIG.name}: query {name!r} needs a title, a description and sql")
 
-    sources = read_rows(root / spec.table("sources").data_path)
+    sources = vetted.rows("sources")
     license_ = package["licenses"][0]
     metadata = {
         "title": package["title"],

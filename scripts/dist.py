@@ -7,6 +7,8 @@
     dist/<name>-<version>.db    the SQLite build of the same package (scripts/build_sqlite.py)
     dist/SHA256SUMS             `sha256sum -c SHA256SUMS` checks both
 
+The package's files in the zip are the very bytes the check read (scripts.check.checked_package: each proved by its
+sha256 when it is read again), and only those; the database is built from the same vetted rows.
 The zip is reproducible: entries sorted, every timestamp the release date of CHANGELOG.md, fixed permissions.
 It refuses (exit 1, nothing written) while a generated file is stale (CITATION.cff, the codebook, the figures),
 an id of the last release is gone without a CHANGELOG line, or the check rejects the package (the SQLite
@@ -17,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
 import os
 import sqlite3
 import sys
@@ -27,8 +28,9 @@ from pathlib import Path
 
 from scripts import charts, citation, codebook, versioning
 from scripts.build_sqlite import BuildRefused, build_database
+from scripts.check import PackageRefused, Vetted, VettedFileChanged, checked_package
+from scripts.check.inputs import read_capped, safe_path
 from scripts.generated import INPUT_ERRORS
-from scripts.schemas import load_spec
 
 DIST_DIR = "dist"
 CHECKSUMS = "SHA256SUMS"
@@ -40,48 +42,60 @@ class DistError(Exception):
     """The bundle cannot be written (a message for people)."""
 
 
-def bundle_members(root: Path) -> list[str]:
-    """The package-relative paths of the zip, sorted: the descriptor, what it points to, and the documents."""
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    members = {"datapackage.json", *DOCUMENTS}
-    for resource in descriptor["resources"]:
-        members.add(resource["path"])
-        if resource.get("jsonschema"):
-            members.add(resource["jsonschema"])
-    for folder, pattern in (("schemas", "*"), ("seeds", "*.txt"), (charts.FIGURES_DIR, "*.svg")):
-        members.update(p.relative_to(root).as_posix() for p in (root / folder).glob(pattern) if p.is_file())
+MAX_DOCUMENT_BYTES = 50_000_000
+
+
+def bundle_members(root: Path, vetted: Vetted) -> list[str]:
+    """The package-relative paths of the zip, sorted: every file the check read (the descriptor, the tables,
+    their schemas, package.yaml, the seeds), the documents and the figures."""
+    members = {*vetted.files, *DOCUMENTS}
+    members.update(p.relative_to(root).as_posix() for p in (root / charts.FIGURES_DIR).glob("*.svg"))
     missing = sorted(m for m in members if not (root / m).is_file())
     if missing:
         raise DistError("missing from the package: " + ", ".join(missing))
     return sorted(members)
 
 
-def stale_generated_files(root: Path) -> list[str]:
-    """Generated files that differ from what their generator writes now."""
+def member_bytes(root: Path, vetted: Vetted, member: str) -> bytes:
+    """A file of the bundle: a vetted file as the check read it (or DistError), a document or figure read as the
+    check reads files (inside the package, a regular file, size-capped)."""
+    if member in vetted.files:
+        try:
+            return vetted.read_bytes(member)
+        except (VettedFileChanged, OSError) as error:
+            raise DistError(f"{member}: {error}")
+    file, refusal = safe_path(root, member, "release file")
+    if refusal:
+        raise DistError(refusal.message)
+    return read_capped(file, MAX_DOCUMENT_BYTES)
+
+
+def stale_generated_files(root: Path, vetted: Vetted) -> list[str]:
+    """Generated files that differ from what their generator writes now from the vetted package."""
     stale = []
     cff = root / citation.CFF_FILE
-    if not cff.is_file() or cff.read_text(encoding="utf-8") != citation.render_cff(citation.build_citation(root)):
+    if not cff.is_file() or cff.read_text(encoding="utf-8") != citation.render_cff(citation.build_citation(root, vetted)):
         stale.append(citation.CFF_FILE)
     book = root / codebook.CODEBOOK
-    if not book.is_file() or book.read_text(encoding="utf-8") != codebook.render(root):
+    if not book.is_file() or book.read_text(encoding="utf-8") != codebook.render(root, vetted):
         stale.append(codebook.CODEBOOK)
-    for name, text in charts.render_all(root).items():
+    for name, text in charts.render_all(root, vetted).items():
         figure = root / charts.FIGURES_DIR / name
         if not figure.is_file() or figure.read_text(encoding="utf-8") != text:
             stale.append(f"{charts.FIGURES_DIR}/{name}")
     return stale
 
 
-def write_zip(root: Path, target: Path, folder: str, timestamp: dt.datetime) -> None:
+def write_zip(root: Path, vetted: Vetted, target: Path, folder: str, timestamp: dt.datetime) -> None:
     """A reproducible zip: same files in, same bytes out."""
     stamp = timestamp.timetuple()[:6]
     with zipfile.ZipFile(target, "w") as archive:
-        for member in bundle_members(root):
+        for member in bundle_members(root, vetted):
             info = zipfile.ZipInfo(f"{folder}/{member}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so that the permission bits below mean the same everywhere
             info.external_attr = (0o100000 | FILE_MODE) << 16
-            archive.writestr(info, (root / member).read_bytes(), compresslevel=9)
+            archive.writestr(info, member_bytes(root, vetted, member), compresslevel=9)
 
 
 def sha256_file(path: Path) -> str:
@@ -94,12 +108,16 @@ def sha256_file(path: Path) -> str:
 
 def build_dist(root: Path, output_dir: Path) -> list[Path]:
     root = Path(root)
-    metadata = load_spec(root).metadata
+    try:
+        vetted = checked_package(root)  # first: nothing of the package is read before the check's verdict
+    except PackageRefused as error:
+        raise DistError(str(error).replace("so it is not used", "so it is not released"))
+    metadata = vetted.metadata
     version = str(metadata["version"])
     problems = versioning.problems(root)
     if problems:
         raise DistError("versioning (python -m scripts.versioning check):\n" + "\n".join(f"  {p}" for p in problems))
-    stale = stale_generated_files(root)
+    stale = stale_generated_files(root, vetted)
     if stale:
         raise DistError(f"stale generated files: {', '.join(stale)}; run `make docs`")
     released = dt.datetime.fromisoformat(versioning.release_date(root, version))
@@ -110,8 +128,8 @@ def build_dist(root: Path, output_dir: Path) -> list[Path]:
     # Built beside the targets and moved into place, so a failure never leaves a half-written bundle.
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".dist-") as scratch:
         scratch = Path(scratch)
-        write_zip(root, scratch / zip_path.name, base, released)
-        build_database(root, scratch / db_path.name)
+        write_zip(root, vetted, scratch / zip_path.name, base, released)
+        build_database(root, scratch / db_path.name, vetted)
         sums = "".join(f"{sha256_file(scratch / p.name)}  {p.name}\n" for p in (db_path, zip_path))
         (scratch / CHECKSUMS).write_text(sums, encoding="utf-8")
         for name in (zip_path.name, db_path.name, CHECKSUMS):

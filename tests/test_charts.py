@@ -103,7 +103,7 @@ def test_a_data_change_makes_the_committed_figures_stale(tmp_path, capsys):
     for figure in FIGURES.glob("*.svg"):
         (package / FIGURES_DIR / figure.name).write_bytes(figure.read_bytes())
     assert charts_main(["--root", str(package), "--check"]) == 0
-    set_cell(package, "events", "event_id", "pahalgam-terror-attack", "date_start", "2025-04-23")
+    set_cell(package, "events", "event_id", "pahalgam-terror-attack", "description", "Terror attack in Pahalgam")
     assert charts_main(["--root", str(package), "--check"]) == 1
     stderr = capsys.readouterr().err
     assert "timeline.svg: differs" in stderr and "delegations.svg" not in stderr

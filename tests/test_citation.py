@@ -9,6 +9,7 @@ import re
 import yaml
 from jsonschema import Draft7Validator, FormatChecker
 
+from scripts.package import main as package_main
 from scripts.citation import build_citation, readme_text, render_cff
 from tests.conftest import ROOT, run_module, snapshot
 from tests.release_tree import copy_release_tree, replace_in
@@ -75,6 +76,7 @@ def test_release_date_is_the_date_of_the_version_in_the_changelog():
 def test_generator_follows_package_yaml_and_reports_drift(tmp_path):
     package = copy_release_tree(tmp_path / "p")
     replace_in(package / "schemas" / "package.yaml", "version: 0.1.0", "version: 0.2.0")
+    assert package_main(["--root", str(package)]) == 0  # datapackage.json follows: the package stays valid
     replace_in(package / "CHANGELOG.md", "## [Unreleased]\n", "## [Unreleased]\n\n## [0.2.0] - 2027-01-02\n")
     result = run_module("scripts.citation", "--root", str(package), "--check")
     assert result.returncode == 1 and "CITATION.cff: differs" in result.stderr
@@ -88,6 +90,7 @@ def test_generator_follows_package_yaml_and_reports_drift(tmp_path):
 def test_a_version_without_a_dated_changelog_heading_is_a_clear_error(tmp_path):
     package = copy_release_tree(tmp_path / "p")
     replace_in(package / "schemas" / "package.yaml", "version: 0.1.0", "version: 0.2.0")
+    assert package_main(["--root", str(package)]) == 0  # datapackage.json follows: the package stays valid
     before = snapshot(package)
     result = run_module("scripts.citation", "--root", str(package))
     assert result.returncode == 2

@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 
+from scripts.check import checked_package
 from scripts.dist import write_zip
 from scripts.schemas import load_spec
 from tests.conftest import ROOT, read_csv, run_check, run_module, snapshot, write_csv
@@ -73,7 +74,7 @@ def test_zip_is_reproducible(bundle, tmp_path):
     assert {i.date_time for i in infos} == {(released.year, released.month, released.day, 0, 0, 0)}
     assert {(i.external_attr >> 16) & 0o777 for i in infos} == {0o644}
     again = tmp_path / "again.zip"
-    write_zip(ROOT, again, BASE, dt.datetime(released.year, released.month, released.day))
+    write_zip(ROOT, checked_package(ROOT), again, BASE, dt.datetime(released.year, released.month, released.day))
     assert again.read_bytes() == (bundle / f"{BASE}.zip").read_bytes()
 
 

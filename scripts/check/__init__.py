@@ -38,8 +38,8 @@ from scripts.check.hygiene import MAX_CELL_CHARS
 from scripts.check.inputs import Unusable
 from scripts.check.report import (MAX_LISTED_PER_FILE, Problem, Report, clipped, printable, render_json, render_text,
                                   render_unusable, summary_line)
-from scripts.check.runner import (WATCHDOG_SECONDS, CheckTimeout, Vetted, VettedFileChanged, run_check, vet, vet_package,
-                                  watchdog)
+from scripts.check.runner import (WATCHDOG_SECONDS, CheckTimeout, PackageRefused, Vetted, VettedFileChanged,
+                                  checked_package, run_check, vet, vet_package, watchdog)
 
 
 def main(argv=None, bounded: bool = False) -> int:
@@ -76,5 +76,5 @@ def main(argv=None, bounded: bool = False) -> int:
     return 0 if report.valid else 1
 
 
-__all__ = ["MAX_LISTED_PER_FILE", "Problem", "Report", "Unusable", "Vetted", "VettedFileChanged", "main", "printable",
+__all__ = ["MAX_LISTED_PER_FILE", "PackageRefused", "Problem", "checked_package", "Report", "Unusable", "Vetted", "VettedFileChanged", "main", "printable",
            "render_json", "render_text", "run_check", "summary_line", "vet", "vet_package"]

@@ -195,6 +195,48 @@ def vet_package(root: Path | str) -> Vetted:
     return vet(Path(root) / "datapackage.json")
 
 
+class PackageRefused(ValueError):
+    """The package cannot be used by a consumer: the check rejects it, or cannot check it (a message for people).
+    A ValueError, so that the generators' input errors (scripts/generated.py) include it."""
+
+
+_MEMO: dict[Path, tuple[tuple, Vetted]] = {}
+
+
+def _signature(root: Path, files) -> tuple:
+    """What the files of a vetted package look like on disk now (a change of any of them is a new check)."""
+    import os
+
+    found = []
+    for relative in sorted(files):
+        try:
+            status = os.stat(root / relative)
+        except OSError:
+            return ()
+        found.append((relative, status.st_ino, status.st_size, status.st_mtime_ns))
+    return tuple(found)
+
+
+def checked_package(root: Path | str = ".") -> Vetted:
+    """The vetted package at root, or PackageRefused with the check's report. For the build, the Datasette
+    metadata, the codebook, the figures, the citation and the release: what they publish is what was checked.
+    The verdict is kept for the process while no file it read has changed (one check for `make docs`'s three)."""
+    root = Path(root).resolve()
+    kept = _MEMO.get(root)
+    if kept and kept[0] and kept[0] == _signature(root, kept[1].files):
+        return kept[1]
+    try:
+        vetted = vet_package(root)
+    except Unusable as error:
+        raise PackageRefused(f"the package cannot be checked: {error} [{error.code}]")
+    if not vetted.valid:
+        from scripts.check.report import render_text
+
+        raise PackageRefused("`make check` rejects the package, so it is not used:\n" + render_text(vetted.report).rstrip())
+    _MEMO[root] = (_signature(root, vetted.files), vetted)
+    return vetted
+
+
 def run_check(descriptor_file: Path | str) -> Report:
     return vet(descriptor_file).report
 
@@ -207,4 +249,4 @@ def _unavailable_tables(descriptor: dict, tables: dict[str, Table]) -> frozenset
                      if name not in tables or not tables[name].readable)
 
 
-__all__ = ["CheckTimeout", "Unusable", "Vetted", "VettedFileChanged", "VettedTable", "run_check", "vet", "vet_package", "watchdog"]
+__all__ = ["CheckTimeout", "PackageRefused", "checked_package", "Unusable", "Vetted", "VettedFileChanged", "VettedTable", "run_check", "vet", "vet_package", "watchdog"]
