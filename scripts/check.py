@@ -42,6 +42,7 @@ import yaml
 from scripts import rules
 from scripts.schemas import (COMMON_SCHEMA as COMMON_SCHEMA_NAME, PROVENANCE_FIELDS, SCHEMA_DIR, TableSpec,
                              quick_row_test, row_validator, table_from_json_schema, table_schema)
+from scripts.package import CSV_DIALECT
 from scripts.seeds import HEADER_MARKER, parse_header
 
 LAYERS = {
@@ -76,7 +77,7 @@ MAX_LISTED_PER_FILE = 200  # problems listed per layer and file (all are counted
 MAX_MESSAGE_CHARS = 400  # a message quoting a 1 MB cell is cut in its middle
 # Resource properties that would make Frictionless read something other than the local UTF-8 CSV at `path`
 # (another file, a URL, inline data, an archive): this package's tables never use them.
-READING_PROPERTIES = ("data", "extrapaths", "scheme", "compression", "innerpath", "dialect", "control", "profiles")
+READING_PROPERTIES = ("data", "extrapaths", "scheme", "compression", "innerpath", "control", "profiles")
 STANDARD_PROFILES = {"package": {"data-package", "tabular-data-package"},
                      "resource": {"data-resource", "tabular-data-resource"}}
 PACKAGE_METADATA_FILE = "package.yaml"  # in schemas/: the package-level metadata datapackage.json is made from
@@ -294,6 +295,9 @@ def _reading_problems(where: str, item: dict, kind: str) -> list[str]:
         for key in READING_PROPERTIES:
             if key in item:
                 found.append(f"resource property {key!r} is refused: the tables are local UTF-8 CSV files, read from 'path' only")
+        if "dialect" in item and item["dialect"] != CSV_DIALECT:  # issue 11: the one dialect the CSVs are written in
+            found.append("resource dialect differs from the package's CSV dialect (scripts/package.py CSV_DIALECT): "
+                         "the tables are all written one way")
         for key, allowed in (("format", {"csv"}), ("mediatype", {"text/csv"}), ("encoding", {"utf-8", "utf8"})):
             value = item.get(key)
             if value is not None and (not isinstance(value, str) or value.lower() not in allowed):
@@ -409,13 +413,13 @@ def _foreign_key_problems(schema: dict, resources: dict[str, dict]) -> list[tupl
     own_fields = {f.get("name") for f in schema["fields"] if isinstance(f, dict)}
     for index, fk in enumerate(foreign_keys):
         reference = fk.get("reference") if isinstance(fk, dict) else None
-        if not isinstance(reference, dict) or not isinstance(reference.get("resource"), str):
+        if not isinstance(reference, dict) or not isinstance(reference.get("resource", ""), str):  # v2: omitted = itself
             found.append((None, f"foreignKeys[{index}] must be an object with 'fields' and a 'reference' to a resource"))
             continue
         local = fk.get("fields")
         local_names = [local] if isinstance(local, str) else local if isinstance(local, list) else [None]
         label = ",".join(map(str, local_names))
-        target = reference["resource"]
+        target = reference.get("resource", "")
         if target not in ("", *resources):
             found.append((label, f"foreign key refers to a resource {target!r} that the package does not have"))
             continue
@@ -819,7 +823,7 @@ def frictionless_descriptor(descriptor: dict, tables: dict[str, Table]) -> dict:
     for table in handed.values():
         schema = table_schema(table.spec)
         if "foreignKeys" in schema:  # keys into a table left out cannot be looked up (layer f says why)
-            schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] in ("", *handed)]
+            schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["reference"].get("resource", "") in ("", *handed)]
             if not schema["foreignKeys"]:
                 del schema["foreignKeys"]
         original = by_name[table.name]

@@ -5,8 +5,11 @@
     python -m scripts.citation --readme   # print the README's "How to cite" text: the citation and a BibTeX entry
 
 Where each field comes from: title, version, abstract (description), keywords and licence from package.yaml, the
-same values datapackage.json carries; the authors are the package contributors whose role is author; the release
-date is the date of the version's heading in CHANGELOG.md; the references are the seeds (data/sources.csv).
+same values datapackage.json carries; the authors are the package contributors whose roles include creator (Data
+Package v2; v1's `role: author` is read too); the release date is the date of the version's heading in
+CHANGELOG.md; the references are the seeds (data/sources.csv). `url` and `repository-code` come from package.yaml's
+`homepage` and `repository` and are written only when those are set: the dataset has no public address yet, and a
+citation must not point to one that does not exist.
 """
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ class CitationError(Exception):
 def _authors(metadata: dict) -> list[dict]:
     authors = []
     for contributor in metadata.get("contributors", []):
-        if contributor.get("role") != "author":
+        roles = contributor.get("roles") or [contributor.get("role")]
+        if "creator" not in roles and "author" not in roles:
             continue
         # A team, not a natural person: CFF calls it an entity, whose one required key is its name.
         if not contributor.get("title"):
@@ -44,7 +48,7 @@ def _authors(metadata: dict) -> list[dict]:
             entity["website"] = contributor["path"]
         authors.append(entity)
     if not authors:
-        raise CitationError("schemas/package.yaml: no contributor with role 'author'; a citation needs one")
+        raise CitationError("schemas/package.yaml: no contributor with role 'creator'; a citation needs one")
     return authors
 
 
@@ -94,6 +98,8 @@ def build_citation(root: Path | str = ".") -> dict:
         citation["license-url"] = dataset_license["path"]
     if metadata.get("homepage"):
         citation["url"] = metadata["homepage"]
+    if metadata.get("repository"):
+        citation["repository-code"] = metadata["repository"]
     citation["references"] = _references(root)
     return citation
 
