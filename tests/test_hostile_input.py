@@ -394,7 +394,7 @@ REMOTE_REFERENCES = {
     "package-$schema": (lambda d: d.__setitem__("$schema", "https://example.invalid/profile.json"),
                         "datapackage.json: package $schema 'https://example.invalid/profile.json' is not a standard"),
     "dialect-url": (lambda d: resource(d, "quotes").__setitem__("dialect", "https://example.invalid/dialect.json"),
-                    "datapackage.json: [quotes] resource property 'dialect' is refused"),
+                    "datapackage.json: [quotes] resource dialect differs from the package's CSV dialect"),
     "schema-url": (lambda d: resource(d, "quotes").__setitem__("schema", "https://example.invalid/schema.json"),
                    "datapackage.json: [quotes] resource has no schema with a list of fields (a schema given as a path or URL is not followed)"),
     "jsonschema-url": (lambda d: resource(d, "quotes").__setitem__("jsonschema", "https://example.invalid/quotes.schema.json"),
