@@ -22,11 +22,13 @@ install_venv() {  # name, requirements file
   fi
   echo "clients: installing $1 into $venv" >&2
   rm -rf "$venv"
-  if "$PYTHON" -m venv "$venv" \
-      && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$requirements"; then
+  mkdir -p .venv-clients
+  if "$PYTHON" -m venv "$venv" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+      -r "$requirements" > ".venv-clients/$1.log" 2>&1; then
     stamp_of "$requirements" > "$venv/.installed"
   else
-    echo "clients: could not install $1" >&2
+    echo "clients: could not install $1; the end of .venv-clients/$1.log:" >&2
+    tail -5 ".venv-clients/$1.log" >&2
     status=1
   fi
 }
