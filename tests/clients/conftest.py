@@ -141,3 +141,21 @@ def assert_dangling_key_refused(tables: dict) -> None:
     assert isinstance(tables["roles"], dict), "a role pointing at no person was read without complaint"
     assert "foreign key" in tables["roles"]["error"].lower(), tables["roles"]
     assert isinstance(tables["persons"], list) and len(tables["persons"]) == row_counts()["persons"]
+
+
+def variant_without_dialect(source: Path, target: Path, minimal_quoting: bool) -> Path:
+    """A copy of the package whose descriptor declares no dialect (readers sniff), its CSVs written with minimal
+    quoting or as published: the evidence for quoting every field (docs/clients.md)."""
+    package = copy_package(target)
+    path = package / "datapackage.json"
+    value = json.loads(path.read_text(encoding="utf-8"))
+    for resource in value["resources"]:
+        del resource["dialect"]
+    path.write_text(json.dumps(value), encoding="utf-8")
+    if minimal_quoting:
+        for table in (package / "data").glob("*.csv"):
+            with open(table, encoding="utf-8", newline="") as handle:
+                records = list(csv.reader(handle))
+            with open(table, "w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle, lineterminator="\n").writerows(records)
+    return package

@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from tests.clients.conftest import (NODE_DIR, assert_dangling_key_refused, assert_read_with_types_and_relations,
-                                    require, run_json)
+                                    require, run_json, variant_without_dialect)
+from tests.conftest import ROOT
 
 READER = NODE_DIR / "read_package.js"
 
@@ -39,3 +40,15 @@ def test_npm_datapackage_reads_every_table_typed_with_its_relations(node, client
 def test_npm_datapackage_refuses_a_dangling_foreign_key(node, dangling_package):
     out = run_json([node, READER, dangling_package / "datapackage.json"], NODE_DIR)
     assert_dangling_key_refused(out["tables"])
+
+
+def test_evidence_with_no_dialect_quoting_every_field_is_what_keeps_the_sniffer_right(node, tmp_path):
+    """Why both a declared dialect and quoted fields: with no dialect the npm reader sniffs each CSV; with minimal
+    quoting it guesses sentences.csv wrong (apostrophes in unquoted cells), which fails that table and every table
+    whose foreign keys look it up; with every field quoted it reads all of them."""
+    minimal = variant_without_dialect(ROOT, tmp_path / "minimal", minimal_quoting=True)
+    tables = run_json([node, READER, minimal / "datapackage.json"], NODE_DIR)["tables"]
+    assert isinstance(tables["sentences"], dict), "npm now sniffs minimal quoting right: docs/clients.md may be revisited"
+    quoted = variant_without_dialect(ROOT, tmp_path / "quoted", minimal_quoting=False)
+    tables = run_json([node, READER, quoted / "datapackage.json"], NODE_DIR)["tables"]
+    assert all(isinstance(rows, list) for rows in tables.values()), {k: v for k, v in tables.items() if isinstance(v, dict)}
