@@ -1,19 +1,30 @@
-"""CSV conventions of the package, in one place: UTF-8 without BOM, '\\n' line ends, a final newline,
-minimal quoting. Writers only touch a file whose content changes."""
+"""CSV conventions of the package, in one place: UTF-8 without BOM, '\\n' line ends, a final newline, every field
+quoted (QUOTE_ALL; datapackage.json declares it as each resource's dialect). Quoting every field is what makes
+sniffing readers right: csvkit and the npm Data Package readers guess a space delimiter and a ' quote for a table
+whose unquoted notes hold apostrophes (docs/clients.md has the evidence). Writers only touch a file whose content
+changes."""
 from __future__ import annotations
 
 import csv
 import io
 from pathlib import Path
 
+QUOTING = csv.QUOTE_ALL
+
+
+def render_records(records) -> str:
+    """Lists of cells (the header first) as the package's CSV text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=QUOTING)
+    writer.writerows(records)
+    return buffer.getvalue()
+
 
 def render_csv(header: list[str], rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="raise")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in header})
-    return buffer.getvalue()
+    unknown = {k for row in rows for k in row} - set(header)
+    if unknown:
+        raise ValueError(f"dict contains fields not in fieldnames: {', '.join(map(repr, sorted(unknown)))}")
+    return render_records([header, *([("" if row.get(k) is None else row[k]) for k in header] for row in rows)])
 
 
 def write_if_changed(path: Path, text: str) -> bool:

@@ -62,7 +62,7 @@ def test_citation_agrees_with_datapackage():
     assert cff["license-url"] == descriptor["licenses"][0]["path"]
     assert cff["abstract"] == " ".join(descriptor["description"].split())
     assert cff["keywords"] == descriptor["keywords"]
-    authors = [c["title"] for c in descriptor["contributors"] if c["role"] == "author"]
+    authors = [c["title"] for c in descriptor["contributors"] if "creator" in c["roles"]]
     assert [a["name"] for a in cff["authors"]] == authors
 
 

@@ -18,7 +18,8 @@ def test_csv_fragment_is_ready_to_paste():
     result = run_module("scripts.cite", str(SEED), words, "--csv")
     assert result.returncode == 0, result.output
     start = read_seed(SEED).index(words)
-    assert result.stdout == f"myind-2025-06-04-bhutto-isi-raw,myind-2025-06-04-bhutto-isi-raw-s024,{start},{start + len(words)},{words}\n"
+    # In the package's CSV form (every field quoted, scripts/csvio.py), ready to paste into a table.
+    assert result.stdout == f'"myind-2025-06-04-bhutto-isi-raw","myind-2025-06-04-bhutto-isi-raw-s024","{start}","{start + len(words)}","{words}"\n'
     straight = run_module("scripts.cite", str(SEED), "Pakistan's willingness")
     assert straight.returncode == 1 and "apostrophes" in straight.stderr
 

@@ -100,7 +100,7 @@ def descriptor_foreign_key_to_missing_table(p):
     fk = next(fk for fk in resource(value, "persons")["schema"]["foreignKeys"] if fk["reference"]["resource"] == "parties")
     fk["reference"]["resource"] = "partys"
     write_descriptor(p, value)
-    return "a", f"datapackage.json: [persons.{fk['fields']}] invalid-foreign-key"
+    return "a", f"datapackage.json: [persons.{','.join(fk['fields'])}] invalid-foreign-key"
 
 
 @case("descriptor")
@@ -109,7 +109,7 @@ def descriptor_foreign_key_to_missing_field(p):
     fk = next(fk for fk in resource(value, "roles")["schema"]["foreignKeys"] if fk["reference"]["resource"] == "persons")
     fk["reference"]["fields"] = "personid"
     write_descriptor(p, value)
-    return "a", f"datapackage.json: [roles.{fk['fields']}] invalid-foreign-key"
+    return "a", f"datapackage.json: [roles.{','.join(fk['fields'])}] invalid-foreign-key"
 
 
 @case("descriptor")
@@ -177,21 +177,21 @@ def json_schema_invalid_pattern(p):
 @case("csv structure")
 def ragged_row(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "tdp")
-    edit_text(p, "data/parties.csv", "\ntdp,TDP,TDP,", "\ntdp,TDP,")
+    edit_text(p, "data/parties.csv", '\n"tdp","TDP","TDP",', '\n"tdp","TDP",')
     return "f", "data/parties.csv:{}: [parties] cell-count".format(line)
 
 
 @case("csv structure")
 def row_with_an_extra_cell(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "jmm")
-    edit_text(p, "data/parties.csv", "\njmm,JMM,JMM,", "\njmm,JMM,JMM,JMM,")
+    edit_text(p, "data/parties.csv", '\n"jmm","JMM","JMM",', '\n"jmm","JMM","JMM","JMM",')
     return "f", f"data/parties.csv:{line}: [parties] cell-count"
 
 
 @case("csv structure")
 def blank_row(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "jmm")
-    edit_text(p, "data/parties.csv", "\njmm,", "\n\njmm,")
+    edit_text(p, "data/parties.csv", '\n"jmm",', '\n\n"jmm",')
     return "f", f"data/parties.csv:{line}: [parties] blank-row"
 
 
@@ -213,13 +213,13 @@ def missing_column(p):
 
 @case("csv structure")
 def renamed_column(p):
-    edit_text(p, "data/parties.csv", "party_id,name,abbreviation", "party_id,label,abbreviation")
+    edit_text(p, "data/parties.csv", '"party_id","name","abbreviation"', '"party_id","label","abbreviation"')
     return "f", "data/parties.csv:1: [parties] header-mismatch"
 
 
 @case("csv structure")
 def duplicate_header(p):
-    edit_text(p, "data/parties.csv", "party_id,name,abbreviation", "party_id,name,name")
+    edit_text(p, "data/parties.csv", '"party_id","name","abbreviation"', '"party_id","name","name"')
     return "f", "data/parties.csv:1: [parties] header-mismatch"
 
 
@@ -234,15 +234,17 @@ def swapped_columns(p):
 
 @case("csv structure")
 def quoted_cell_never_closed(p):
-    line = line_of(p / "data" / "parties.csv", "party_id", "tdp")
-    edit_text(p, "data/parties.csv", "\ntdp,TDP,", '\ntdp,"TDP,')
+    line = line_of(p / "data" / "parties.csv", "party_id", "tdp")  # the last row: no quotation mark follows its last
+    path = p / "data" / "parties.csv"
+    assert path.read_bytes().endswith(b'"\n')
+    path.write_bytes(path.read_bytes()[:-2] + b"\n")  # the closing mark of its last (quoted) cell removed
     return "f", f"data/parties.csv:{line}: [parties] malformed-csv"
 
 
 @case("csv structure")
 def quotation_mark_in_an_unquoted_cell(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "jmm")
-    edit_text(p, "data/parties.csv", "\njmm,JMM,", '\njmm,J"MM,')
+    edit_text(p, "data/parties.csv", '\n"jmm","JMM",', '\njmm,J"MM,')
     return "f", f"data/parties.csv:{line}: [parties] bare-quote"
 
 
@@ -265,7 +267,7 @@ def byte_order_mark(p):
 def invalid_utf8(p):
     line = line_of(p / "data" / "persons.csv", "person_id", "tejasvi-surya")
     path = p / "data" / "persons.csv"
-    path.write_bytes(path.read_bytes().replace(b"\ntejasvi-surya,Tejasvi", b"\ntejasvi-surya,Tej\xe4svi", 1))
+    path.write_bytes(path.read_bytes().replace(b'\n"tejasvi-surya","Tejasvi', b'\n"tejasvi-surya","Tej\xe4svi', 1))
     return "f", f"data/persons.csv:{line}: [persons] invalid-utf8"
 
 

@@ -49,12 +49,44 @@ def test_rules_between_fields_live_in_the_json_schemas():
     assert spec.table("events").json_schema["dependentRequired"] == {"date_end": ["date_start"]}
 
 
-def test_table_schema_carries_keys_and_self_reference():
+def test_table_schema_carries_keys_and_self_reference_in_v2_syntax():
     quotes = table_schema(load_spec(ROOT).table("quotes"))
-    assert quotes["primaryKey"] == "quote_id"
-    assert {"fields": "responds_to_quote_id", "reference": {"resource": "", "fields": "quote_id"}} in quotes["foreignKeys"]
+    assert quotes["$schema"] == "https://datapackage.org/profiles/2.0/tableschema.json"
+    assert quotes["primaryKey"] == ["quote_id"]
+    # Table Schema v2: keys are arrays, and a self-reference omits 'resource' (v1 spelled it "").
+    assert {"fields": ["responds_to_quote_id"], "reference": {"fields": ["quote_id"]}} in quotes["foreignKeys"]
+    assert {"fields": ["speaker_person_id"], "reference": {"resource": "persons", "fields": ["person_id"]}} \
+        in quotes["foreignKeys"]
     members = table_schema(load_spec(ROOT).table("delegation_members"))
     assert members["primaryKey"] == ["delegation_id", "person_id"]
+
+
+def test_descriptor_is_data_package_v2_with_explicit_dialects():
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert "profile" not in descriptor  # v2 replaced it by $schema; Tabular Data Package is gone
+    assert all("roles" in c and "role" not in c for c in descriptor["contributors"])
+    for resource in descriptor["resources"]:
+        assert resource["$schema"] == "https://datapackage.org/profiles/2.0/dataresource.json"
+        assert resource["type"] == "table" and "profile" not in resource
+        dialect = resource["dialect"]
+        assert (dialect["delimiter"], dialect["quoteChar"], dialect["lineTerminator"], dialect["header"],
+                dialect["doubleQuote"]) == (",", '"', "\n", True, True)
+    published = next(f for f in descriptor["resources"][0]["schema"]["fields"] if f["name"] == "published")
+    # v1's default datetime format needs a 'Z'; the seed gives no offset, so the format is explicit.
+    assert (published["type"], published["format"]) == ("datetime", "%Y-%m-%dT%H:%M:%S")
+
+
+def test_the_check_refuses_a_dialect_the_csvs_are_not_written_in(tmp_path):
+    from tests.conftest import run_check
+
+    package = copy_package(tmp_path / "p")
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][2]["dialect"]["delimiter"] = ";"
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = run_check(package)
+    assert result.returncode == 1
+    assert "[parties] resource dialect differs from the package's CSV dialect" in result.stdout
 
 
 def test_package_metadata_for_citation():

@@ -1,5 +1,6 @@
 """The README's loading snippets work: every ```python block is run, as a reader would paste it, in a copy of the
-package beside its SQLite build; the R one is checked to be there (no R here to run it)."""
+package beside its SQLite build (the ```r block is run by tests/clients/test_clients_r.py, with Debian's R); and
+the README's warning about codes read as numbers is true."""
 from __future__ import annotations
 
 import re
@@ -41,8 +42,19 @@ def data_values():
 def test_readme_loads_the_package_with_each_tool():
     imports = {snippet_id(s) for s in PYTHON_SNIPPETS}
     assert {"frictionless", "pandas", "duckdb", "sqlite3"} <= imports
-    assert R_SNIPPETS and 'library(frictionless)' in R_SNIPPETS[0] and 'read_package("datapackage.json")' in R_SNIPPETS[0]
-    assert "untested here" in README
+    assert len(R_SNIPPETS) == 1 and "library(readr)" in R_SNIPPETS[0] and "datapackage.json" in R_SNIPPETS[0]
+    assert "untested" not in README.split("## Use the data", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_warning_is_true_bare_pandas_turns_cameo_codes_into_numbers(workdir):
+    """The README warns that a bare read_csv spoils codes such as 010; the typed snippet keeps them."""
+    assert "**Codes are text.**" in README
+    script = ("import pandas as pd; print(pd.read_csv('data/cameo_codes.csv')['cameo_code'].iloc[0]); "
+              "print(pd.read_csv('data/cameo_codes.csv', dtype=str)['cameo_code'].iloc[0])")
+    result = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True, text=True, timeout=120)
+    first_code = read_csv(ROOT / "data" / "cameo_codes.csv")[1][0]["cameo_code"]
+    assert first_code.startswith("0")
+    assert result.stdout.split() == [str(int(first_code)), first_code]
 
 
 @pytest.mark.parametrize("snippet", PYTHON_SNIPPETS, ids=snippet_id)

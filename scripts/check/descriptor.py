@@ -16,6 +16,7 @@ import yaml
 from scripts.check.inputs import (MAX_SCHEMA_BYTES, PlainYamlLoader, Table, TooLarge, lone_surrogates, read_capped,
                                   safe_path, strict_json)
 from scripts.check.report import Report, clipped
+from scripts.package import CSV_DIALECT as PACKAGE_DIALECT
 from scripts.schemas import COMMON_SCHEMA as COMMON_SCHEMA_NAME, SCHEMA_DIR, PackageSpec, TableSpec, table_from_json_schema
 
 LAYER = "a"
@@ -31,8 +32,8 @@ STANDARD_PROFILES = {"package": {"data-package", "tabular-data-package"},
 STANDARD_PROFILE_URLS = ("https://datapackage.org/profiles/", "https://specs.frictionlessdata.io/schemas/")
 # The package's CSV conventions (scripts/csvio.py), as Data Package dialect properties: what a declared dialect
 # may say, and what Frictionless is told (layer b), so that it never guesses.
-CSV_DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True,
-               "skipInitialSpace": False, "header": True, "headerRows": [1], "caseSensitiveHeader": True}
+CSV_DIALECT = {**{key: value for key, value in PACKAGE_DIALECT.items() if key != "$schema"},
+               "headerRows": [1], "caseSensitiveHeader": True}
 PACKAGE_METADATA_FILE = "package.yaml"  # in schemas/: the package-level metadata datapackage.json is made from
 LINK_SCHEMES = {"http", "https"}
 
@@ -256,13 +257,13 @@ def _foreign_key_problems(schema: dict, own_fields: set, fields_of: dict[str, se
         return [(None, f"foreignKeys must be a list, not {type(foreign_keys).__name__}")]
     for index, fk in enumerate(foreign_keys):
         reference = fk.get("reference") if isinstance(fk, dict) else None
-        if not isinstance(reference, dict) or not isinstance(reference.get("resource"), str):
+        if not isinstance(reference, dict) or not isinstance(reference.get("resource", ""), str):  # v2: omitted = itself
             found.append((None, f"foreignKeys[{index}] must be an object with 'fields' and a 'reference' to a resource"))
             continue
         local = fk.get("fields")
         local_names = [local] if isinstance(local, str) else local if isinstance(local, list) else [None]
         label = ",".join(map(str, local_names))
-        target = reference["resource"]
+        target = reference.get("resource", "")
         if target not in ("", *fields_of):
             found.append((label, f"foreign key refers to a resource {target!r} that the package does not have"))
             continue

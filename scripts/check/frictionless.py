@@ -51,7 +51,7 @@ def frictionless_descriptor(descriptor: dict, tables: dict[str, Table]) -> dict:
             if field.get("constraints") == {}:
                 del field["constraints"]
         if "foreignKeys" in schema:  # keys into a table left out cannot be looked up (layer f says why)
-            schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] in ("", *handed)]
+            schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["reference"].get("resource", "") in ("", *handed)]
             if not schema["foreignKeys"]:
                 del schema["foreignKeys"]
         original = by_name[table.name]

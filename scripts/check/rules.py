@@ -186,7 +186,7 @@ def entities_used_or_mentioned_only(ctx: Context):
     used = defaultdict(set)
     for table, foreign_keys in ctx.foreign_keys.items():
         for fk in foreign_keys:
-            target = fk["reference"]["resource"]
+            target = fk["reference"].get("resource") or table
             if target in ENTITY_TABLES and target != table and isinstance(fk["fields"], str):
                 used[target].update(row.get(fk["fields"]) for _, row in ctx.each(table) if row.get(fk["fields"]))
     for table, key in ENTITY_TABLES.items():
@@ -210,8 +210,76 @@ def vocabulary_codes_used(ctx: Context):
                                   "vocabulary-code-unused")
 
 
+# What a cell may not name (issue 11: nothing published points outside the package). File extensions of documents,
+# data and code; the project's own documents that are not part of the package, by their file names' stems.
+OUTSIDE_FILE_EXTENSIONS = frozenset({"md", "txt", "csv", "tsv", "json", "yaml", "yml", "cff", "pdf", "doc", "docx",
+                                     "odt", "rtf", "html", "htm", "xml", "xls", "xlsx", "ods", "py", "r", "ipynb",
+                                     "zip", "db", "sqlite"})
+OUTSIDE_DOCUMENT_NAMES = frozenset({"GUIDE", "README", "CHANGELOG", "CONTRIBUTING", "SECURITY", "ISSUES"})
+_TOKEN_EDGES = "()[]{}<>,;:.!?'\"“”‘’«»"
+MAX_OUTSIDE_CANDIDATES = 20  # tokens of one cell tried against the seed: a hostile cell stays linear
+
+
+def _outside_reference(token: str) -> str | None:
+    """What kind of outside reference a whitespace-separated token is, or None."""
+    word = token.strip(_TOKEN_EDGES)
+    lowered = word.lower()
+    if "://" in word or lowered.startswith(("www.", "mailto:")):
+        return "a URL"
+    if "§" in word:
+        return "a section of a document"
+    if word in OUTSIDE_DOCUMENT_NAMES:
+        return "a document"
+    stem, dot, extension = word.rpartition(".")
+    if dot and stem and extension.lower() in OUTSIDE_FILE_EXTENSIONS:
+        return "a file"
+    return None
+
+
+def cells_name_nothing_outside_the_package(ctx: Context):
+    """No cell names a file or document outside the package. A cell does when one of its whitespace-separated words
+    (surrounding brackets and punctuation aside) is a URL (`scheme://`, `www.`, `mailto:`), holds a section sign
+    (`GUIDE §4`, `§ 4`), is the name of a project document that is not in the package (GUIDE, README, CHANGELOG,
+    CONTRIBUTING, SECURITY, ISSUES: upper case, as their file names), or names a file by its extension (`notes.md`,
+    `docs/a.pdf`) other than the package's own: the tables (`data/<name>.csv`), their schemas
+    (`schemas/<name>.schema.json`) and the seeds that `sources` names. Words the seed itself holds are the article's
+    and are never reported (a seed may quote a web address). One problem per cell, naming the first such word."""
+    own_files = {path for path in ctx.paths.values() if isinstance(path, str)}
+    own_files |= {f"schemas/{table}.schema.json" for table in ctx.paths}
+    own_files |= {row.get("path") for _, row in ctx.each("sources") if row.get("path")}
+    all_seeds = list(ctx.seeds.values())
+    for table in ctx.rows:
+        for line, row in ctx.each(table):
+            seed = ctx.seeds.get(row.get("source_id"))
+            seeds = [seed] if seed is not None else all_seeds
+            for column, cell in row.items():
+                if not isinstance(cell, str) or not cell:
+                    continue
+                tried = 0
+                tokens = cell.split()
+                for position, token in enumerate(tokens):
+                    kind = _outside_reference(token)
+                    word = token.strip(_TOKEN_EDGES)
+                    if kind is None or word in own_files:
+                        continue
+                    if any(word in text for text in seeds):
+                        tried += 1
+                        if tried >= MAX_OUTSIDE_CANDIDATES:
+                            break
+                        continue
+                    following = tokens[position + 1].strip(_TOKEN_EDGES) if position + 1 < len(tokens) else ""
+                    if kind == "a document" and "§" in following:  # 'GUIDE §4' is shown whole
+                        word = f"{word} {following}"
+                    shown = word if len(word) <= 80 else word[:77] + "..."
+                    yield ctx.problem(table, line, column,
+                                      f"names {kind} outside the package ({shown!r}): nothing published may point "
+                                      "outside it; say what is meant in the row's own words")
+                    break
+
+
 RULES = [names_occur_in_seed, person_names_unique, role_title_in_evidence, delegation_leaders_and_sizes, event_dates,
-         participants_consistent, quotes_consistent, entities_used_or_mentioned_only, vocabulary_codes_used]
+         participants_consistent, quotes_consistent, entities_used_or_mentioned_only, vocabulary_codes_used,
+         cells_name_nothing_outside_the_package]
 
 
 def run_all(ctx: Context):

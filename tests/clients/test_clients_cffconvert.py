@@ -1,0 +1,65 @@
+"""cffconvert 2.0.0 (its own venv: it pins jsonschema<4; tests/clients/requirements-cffconvert.txt) validates
+CITATION.cff and turns it into the BibTeX, APA and Zenodo records citation tools use. Expectations come from
+schemas/package.yaml and CHANGELOG.md through scripts/citation.py's inputs, never from cffconvert's output."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.clients.conftest import run, venv_tool
+from tests.conftest import ROOT, run_module
+from tests.release_tree import copy_release_tree, replace_in
+
+CFF = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+AUTHOR = CFF["authors"][0]["name"]
+
+
+@pytest.fixture(scope="module")
+def cffconvert():
+    return venv_tool("cffconvert", "cffconvert")
+
+
+def convert(cffconvert, path, output_format: str) -> str:
+    result = run([cffconvert, "-i", path, "-f", output_format], ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_cffconvert_validates_the_citation(cffconvert):
+    result = run([cffconvert, "--validate", "-i", ROOT / "CITATION.cff"], ROOT)
+    assert result.returncode == 0 and "valid" in result.stdout, result.stdout + result.stderr
+
+
+def test_bibtex_apa_and_zenodo_carry_the_dataset_s_metadata(cffconvert):
+    year = CFF["date-released"][:4]
+    bibtex = convert(cffconvert, ROOT / "CITATION.cff", "bibtex")
+    assert bibtex.startswith("@misc{") and f"title = {{{CFF['title']}}}" in bibtex and f"year = {{{year}}}" in bibtex
+    # cffconvert writes an entity's name as it is: BibTeX then reads "Dataset curation team" as a person named
+    # "team, Dataset curation". It has no option to brace it; the README's own BibTeX entry (scripts/citation.py)
+    # braces it. Bracing it in CITATION.cff would put braces in the APA and Zenodo records, so it is left there.
+    assert f"author = {{{AUTHOR}}}" in bibtex
+    assert "url = " not in bibtex  # the dataset has no public address yet (schemas/package.yaml says where it goes)
+    apa = convert(cffconvert, ROOT / "CITATION.cff", "apalike")
+    assert apa.strip() == f"{AUTHOR} ({year}). {CFF['title']} (version {CFF['version']})."
+    zenodo = json.loads(convert(cffconvert, ROOT / "CITATION.cff", "zenodo"))
+    assert zenodo["creators"] == [{"name": AUTHOR}]
+    assert (zenodo["title"], zenodo["version"], zenodo["publication_date"]) == (CFF["title"], CFF["version"],
+                                                                               CFF["date-released"])
+    assert zenodo["license"] == {"id": CFF["license"]} and zenodo["keywords"] == CFF["keywords"]
+    assert zenodo["description"] == CFF["abstract"]
+
+
+def test_a_public_address_once_set_reaches_every_output(cffconvert, tmp_path):
+    """The documented place: homepage and repository in schemas/package.yaml become url and repository-code.
+    (example.org is a reserved test address; the real package sets none until one exists.)"""
+    package = copy_release_tree(tmp_path / "p")
+    replace_in(package / "schemas" / "package.yaml", "version: 0.1.0\n",
+               "version: 0.1.0\nhomepage: https://example.org/dataset\nrepository: https://example.org/dataset.git\n")
+    assert run_module("scripts.citation", "--root", str(package)).returncode == 0
+    cff = yaml.safe_load((package / "CITATION.cff").read_text(encoding="utf-8"))
+    assert (cff["url"], cff["repository-code"]) == ("https://example.org/dataset", "https://example.org/dataset.git")
+    assert run([cffconvert, "--validate", "-i", package / "CITATION.cff"], ROOT).returncode == 0
+    assert "url = {https://example.org/dataset}" in convert(cffconvert, package / "CITATION.cff", "bibtex")
+    assert "https://example.org/dataset" in convert(cffconvert, package / "CITATION.cff", "apalike")
