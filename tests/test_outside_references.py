@@ -29,7 +29,7 @@ def rule_problems(package, capsys) -> list[str]:
 def test_a_note_pointing_outside_is_reported(package, capsys, note, kind, shown):
     line = set_cell(package, "events", "event_id", EVENT, "note", note)
     assert rule_problems(package, capsys) == [
-        f"data/events.csv:{line}: [events.note] names {kind} outside the package ({shown!r}): nothing published may "
+        f"data/events.csv:{line}: [events.note] outside-reference: names {kind} outside the package ({shown!r}): nothing published may "
         "point outside it; say what is meant in the row's own words"]
 
 

@@ -155,6 +155,9 @@ _TYPES = [
     ProblemType("stated-date-not-in-evidence", "e", "Stated date not in evidence",
                 "date_basis is stated but the evidence does not give the date."),
     ProblemType("participant-id-mismatch", "e", "Participant id mismatch", "participant_id differs from the participant it names."),
+    ProblemType("outside-reference", "e", "Reference outside the package",
+                "A cell names a file or document outside the package (a URL, 'GUIDE §4', README, a file by its "
+                "extension other than the package's own): nothing published may point outside it."),
     ProblemType("quote-outside-evidence", "e", "Quote outside evidence", "A quote's text does not lie inside its evidence."),
     ProblemType("direct-quote-not-whole", "e", "Direct quote not whole",
                 "A direct quote's text is not the whole of the words inside the quotation marks."),

@@ -273,7 +273,7 @@ def cells_name_nothing_outside_the_package(ctx: Context):
                     shown = word if len(word) <= 80 else word[:77] + "..."
                     yield ctx.problem(table, line, column,
                                       f"names {kind} outside the package ({shown!r}): nothing published may point "
-                                      "outside it; say what is meant in the row's own words")
+                                      "outside it; say what is meant in the row's own words", "outside-reference")
                     break
 
 
