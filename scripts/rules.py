@@ -84,8 +84,9 @@ def person_names_unique(ctx: Context):
 
 def role_title_in_evidence(ctx: Context):
     for line, row in ctx.each("roles"):
-        if row.get("title") and row["title"] not in row.get("evidence", ""):
-            yield ctx.problem("roles", line, "title", "title must be worded as in the seed: it does not occur in evidence")
+        column = "title_as_worded" if row.get("title_as_worded") else "title"
+        if row.get(column) and row[column] not in row.get("evidence", ""):
+            yield ctx.problem("roles", line, column, f"{column} must be worded as in the seed: it does not occur in evidence")
 
 
 def delegation_leaders_and_sizes(ctx: Context):
