@@ -1168,7 +1168,8 @@ def run_check(descriptor_file: Path) -> Report:
                             {name: t.path for name, t in tables.items()},
                             {source_id: seed.text for source_id, seed in seeds.items()},
                             {name: t.spec.foreign_keys for name, t in tables.items()},
-                            _unavailable_tables(descriptor, tables))
+                            _unavailable_tables(descriptor, tables),
+                            {name: t.spec.primary_key for name, t in tables.items()})
     for problem in rules.run_all(context):
         report.add("e", *problem)
     lap("e")
