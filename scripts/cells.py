@@ -6,12 +6,18 @@ from __future__ import annotations
 import re
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")  # 18 digits: any integer a cell may hold fits SQLite's 64 bits
+DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")  # no exponent, no 'nan' or 'inf': what float() also takes
 BOOLEANS = {"true": True, "false": False}
 
 
 def integer_cell(cell: str) -> int | None:
     """The integer an integer cell holds, or None when it holds none."""
     return int(cell) if INTEGER.fullmatch(cell) else None
+
+
+def number_cell(cell: str) -> float | None:
+    """The number a number cell holds (a plain ASCII decimal), or None when it holds none."""
+    return float(cell) if DECIMAL.fullmatch(cell) else None
 
 
 def boolean_cell(cell: str) -> bool | None:
@@ -30,8 +36,6 @@ def typed_cell(field_type: str, cell: str):
         value = boolean_cell(cell)
         return cell if value is None else value
     if field_type == "number":
-        try:
-            return float(cell)
-        except ValueError:
-            return cell
+        number = number_cell(cell)
+        return cell if number is None else number
     return cell

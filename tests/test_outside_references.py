@@ -1,4 +1,4 @@
-"""The rule 'no cell names a file or document outside the package' (scripts/rules.py,
+"""The rule 'no cell names a file or document outside the package' (scripts/check/rules.py,
 cells_name_nothing_outside_the_package), on broken copies of the real package: what it reports, what it leaves
 alone (the package's own files, the seed's own words), and that a hostile cell stays cheap."""
 from __future__ import annotations

@@ -17,10 +17,10 @@ KEYWORD_CODES = {"type": "wrong-type", "pattern": "pattern-mismatch", "enum": "n
 
 
 def typed_row(spec: TableSpec, cells: dict[str, str]) -> dict:
-    """A CSV row as JSON Schema sees it: empty cells absent, integers and booleans typed when they parse."""
+    """A CSV row as JSON Schema sees it: empty cells absent, integers, numbers and booleans typed when they parse."""
     typed = {}
     for f in spec.fields:
-        value = typed_cell(f.type if f.type in ("integer", "boolean") else "string", cells.get(f.name, ""))
+        value = typed_cell(f.type if f.type in ("integer", "number", "boolean") else "string", cells.get(f.name, ""))
         if value is not None:
             typed[f.name] = value
     return typed

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from scripts.cells import integer_cell
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
-# Tables whose every row must be referred to by another row unless flagged mentioned_only.
-ENTITY_TABLES = {"persons": "person_id", "parties": "party_id", "organizations": "organization_id"}
 
 
 @dataclass
@@ -24,6 +22,7 @@ class Context:
     seeds: dict[str, str]  # source_id -> seed text
     foreign_keys: dict[str, list[dict]]  # table -> its foreign keys (Table Schema form, resource names explicit)
     unavailable: frozenset = frozenset()  # tables the package declares but the check could not read
+    primary_keys: dict = field(default_factory=dict)  # table -> its primary key's columns
 
     def complete(self, *tables: str) -> bool:
         """Whether the rows of these tables (of every table, when none is named) are all known: a rule that
@@ -46,17 +45,14 @@ def _parse_date(cell: str) -> date | None:
 
 
 def names_occur_in_seed(ctx: Context):
+    """Entity rows are corpus-level (no source_id of their own): each name occurs in at least one seed."""
     for table, columns in (("persons", ("name", "other_names")), ("organizations", ("name", "other_names")),
-                           ("parties", ("name", "abbreviation"))):
+                           ("parties", ("name", "abbreviation")), ("places", ("name", "other_names"))):
         for line, row in ctx.each(table):
-            seed = ctx.seeds.get(row.get("source_id"))
-            if seed is None:
-                continue
             for column in columns:
                 for form in filter(None, (part.strip() for part in row.get(column, "").split(";"))):
-                    if form not in seed:
-                        ctx_message = f"{form!r} does not occur in the seed {row['source_id']}"
-                        yield ctx.problem(table, line, column, ctx_message, "name-not-in-seed")
+                    if not any(form in seed for seed in ctx.seeds.values()):
+                        yield ctx.problem(table, line, column, f"{form!r} occurs in no seed", "name-not-in-seed")
 
 
 def person_names_unique(ctx: Context):
@@ -86,8 +82,9 @@ def person_names_unique(ctx: Context):
 
 def role_title_in_evidence(ctx: Context):
     for line, row in ctx.each("roles"):
-        if row.get("title") and row["title"] not in row.get("evidence", ""):
-            yield ctx.problem("roles", line, "title", "title must be worded as in the seed: it does not occur in evidence",
+        column = "title_as_worded" if row.get("title_as_worded") else "title"
+        if row.get(column) and row[column] not in row.get("evidence", ""):
+            yield ctx.problem("roles", line, column, f"{column} must be worded as in the seed: it does not occur in evidence",
                               "title-not-in-evidence")
 
 
@@ -180,27 +177,6 @@ def quotes_consistent(ctx: Context):
             yield ctx.problem("quotes", line, "responds_to_quote_id", "a quote cannot respond to itself", "quote-responds-to-itself")
 
 
-def entities_used_or_mentioned_only(ctx: Context):
-    if not ctx.complete():  # a table that is not read may hold the row that uses an entity
-        return
-    used = defaultdict(set)
-    for table, foreign_keys in ctx.foreign_keys.items():
-        for fk in foreign_keys:
-            target = fk["reference"].get("resource") or table
-            if target in ENTITY_TABLES and target != table and isinstance(fk["fields"], str):
-                used[target].update(row.get(fk["fields"]) for _, row in ctx.each(table) if row.get(fk["fields"]))
-    for table, key in ENTITY_TABLES.items():
-        for line, row in ctx.each(table):
-            is_used = row.get(key) in used[table]
-            flag = row.get("mentioned_only")
-            if not is_used and flag != "true":
-                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by no other row: set mentioned_only to true, or link it",
-                                  "entity-unused")
-            elif is_used and flag == "true":
-                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by other rows: mentioned_only must be false",
-                                  "entity-used-but-mentioned-only")
-
-
 def vocabulary_codes_used(ctx: Context):
     for table, column in (("cameo_codes", "cameo_code"), ("plover_categories", "plover_category")):
         used = {row.get(column) for _, row in ctx.each("events")}
@@ -277,9 +253,11 @@ def cells_name_nothing_outside_the_package(ctx: Context):
                     break
 
 
+from scripts.check import rules_model  # noqa: E402  (its rules use Context, defined above)
+
 RULES = [names_occur_in_seed, person_names_unique, role_title_in_evidence, delegation_leaders_and_sizes, event_dates,
-         participants_consistent, quotes_consistent, entities_used_or_mentioned_only, vocabulary_codes_used,
-         cells_name_nothing_outside_the_package]
+         participants_consistent, quotes_consistent, vocabulary_codes_used,
+         cells_name_nothing_outside_the_package] + rules_model.RULES
 
 
 def run_all(ctx: Context):

@@ -159,7 +159,8 @@ def vet(descriptor_file: Path | str) -> Vetted:
                                 {name: t.path for name, t in tables.items()},
                                 {source_id: seed.text for source_id, seed in seeds.items()},
                                 {name: t.spec.foreign_keys for name, t in tables.items()},
-                                _unavailable_tables(descriptor, tables))
+                                _unavailable_tables(descriptor, tables),
+                                {name: t.spec.primary_key for name, t in tables.items()})
         add_rule_problem = report.adder("e")
         for problem in rules.run_all(context):
             add_rule_problem(*problem)
