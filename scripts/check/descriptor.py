@@ -173,7 +173,7 @@ def load_json_schema(file: Path) -> tuple[dict, bytes]:
         raise SchemaRefused("schema-unusable", clipped(str(error)))
     if not isinstance(schema, dict):
         raise SchemaRefused("schema-unusable", f"it is JSON but not an object ({type(schema).__name__})")
-    surrogates = lone_surrogates(schema)
+    surrogates = lone_surrogates(schema, text=raw.decode("utf-8"))
     if surrogates:
         raise SchemaRefused("invalid-unicode", f"{surrogates[0]} holds a lone surrogate, which is not a character")
     if schema.get("$schema") != JSON_SCHEMA_DIALECT:
@@ -374,13 +374,13 @@ def _drift(root: Path, descriptor_path: str, descriptor: dict, metadata: dict | 
 # ---------------------------------------------------------------- the layer
 
 def check_descriptor(root: Path, descriptor_path: str, descriptor: dict, report: Report,
-                     duplicated_keys: list[str] = ()) -> Vetting:
+                     duplicated_keys: list[str] = (), raw_text: str | None = None) -> Vetting:
     add = report.adder(LAYER)
     vetting = Vetting()
     for key in duplicated_keys:
         add("duplicate-key", descriptor_path, None, None, None,
             f"key {clipped(repr(key))} appears twice in one object: JSON readers disagree on which one counts")
-    for where in lone_surrogates(descriptor):
+    for where in lone_surrogates(descriptor, text=raw_text):
         add("invalid-unicode", descriptor_path, None, None, None, f"{where} holds a lone surrogate (such as \\ud800), which is not a character")
     for where, link in _links(descriptor):
         problem = link_problem(link)
