@@ -15,7 +15,7 @@ import yaml
 
 from scripts.check.inputs import (MAX_SCHEMA_BYTES, PlainYamlLoader, Table, TooLarge, lone_surrogates, read_capped,
                                   safe_path, strict_json)
-from scripts.check.report import Report, clipped
+from scripts.check.report import OUTPUT_CONTROLS, Report, clipped
 from scripts.schemas import COMMON_SCHEMA as COMMON_SCHEMA_NAME, SCHEMA_DIR, PackageSpec, TableSpec, table_from_json_schema
 
 LAYER = "a"
@@ -53,8 +53,8 @@ def link_problem(value) -> str | None:
     or a path inside the package only (a `javascript:` link would run when clicked on every page)."""
     if not isinstance(value, str) or not value:
         return f"must be a non-empty string, not {clipped(repr(value))}"
-    if any(character.isspace() or ord(character) < 0x20 or 0x7f <= ord(character) <= 0x9f for character in value):
-        return f"{clipped(repr(value))} holds whitespace or a control character"
+    if OUTPUT_CONTROLS.search(value) or any(character.isspace() for character in value):
+        return f"{clipped(repr(value))} holds whitespace, a control or an invisible formatting character"
     parts = urlsplit(value)
     if parts.scheme:
         return None if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else \
