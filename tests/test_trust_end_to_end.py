@@ -18,7 +18,7 @@ import pytest
 from scripts.check import runner
 from scripts.package import main as package_main
 from tests.check_helpers import check_in_process, check_located
-from tests.conftest import ROOT, line_of, read_csv, set_cell, write_csv
+from tests.conftest import ROOT, line_of, set_cell
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
 SEED = "seeds/000_905ae90385d1da76.txt"

@@ -20,7 +20,7 @@ from scripts.schemas import COMMON_SCHEMA as COMMON_SCHEMA_NAME, SCHEMA_DIR, Pac
 
 LAYER = "a"
 TABLE_SCHEMA_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "time", "year", "yearmonth",
-                      "array", "object", "geopoint", "geojson", "duration", "any"}
+                      "array", "object", "geopoint", "geojson", "duration", "any", "list"}  # "list": Data Package v2
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 RESOURCE_NAME = re.compile(r"[-a-z0-9._/]+")  # as the Data Package standard (and Frictionless) has it
 # Resource properties that would make a reader read something other than the local UTF-8 CSV at `path` (another
