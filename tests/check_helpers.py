@@ -6,6 +6,7 @@ import json
 import socket
 from pathlib import Path
 
+import frictionless  # noqa: F401 (imported once here: the check's forked Frictionless child inherits it, not re-imports it)
 import pytest
 
 from tests.conftest import read_csv, write_csv

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -411,7 +410,6 @@ def edited_sentence(p):
 @case("provenance")
 def sentence_out_of_place(p):
     line = set_cell(p, "sentences", "sentence_id", f"{SOURCE}-s010", "position", "9")
-    start = cell_of(p, "sentences", "sentence_id", f"{SOURCE}-s010", "start")
     return "d", f"data/sentences.csv:{line}: [sentences.position] position-mismatch"
 
 
@@ -481,7 +479,6 @@ def edited_source_title(p):
 @case("provenance")
 def two_sources_one_seed(p):
     line = append_row(p, "sources", {"source_id": "zz-second-source"})
-    first = line_of(p / "data" / "sources.csv", "source_id", SOURCE)
     return "d", f"data/sources.csv:{line}: [sources.path] seed-shared"
 
 
@@ -495,7 +492,6 @@ def sentence_of_another_source(p):
                  "sha256": hashlib.sha256((p / other).read_bytes()).hexdigest()})
     write_csv(path, header, rows)
     line = set_cell(p, "parties", "party_id", "bjp", "source_id", "zz-second-source")
-    sentence = cell_of(p, "parties", "party_id", "bjp", "sentence_id")
     return "d", f"data/parties.csv:{line}: [parties.sentence_id] evidence-other-source"
 
 
@@ -530,7 +526,6 @@ def two_speakers(p):
 
 @case("rules")
 def dates_reversed(p):
-    start = cell_of(p, "events", "event_id", "pakistan-attempted-strikes", "date_start")
     line = set_cell(p, "events", "event_id", "pakistan-attempted-strikes", "date_end", "2025-05-01")
     return "e", f"data/events.csv:{line}: [events.date_end] dates-reversed"
 
@@ -614,7 +609,7 @@ def unsorted_rows(p):
     path = p / "data" / "parties.csv"
     header, rows = read_csv(path)
     write_csv(path, header, list(reversed(rows)))
-    return "f", f"data/parties.csv:3: [parties.party_id] unsorted-rows"
+    return "f", "data/parties.csv:3: [parties.party_id] unsorted-rows"
 
 
 # ---------------------------------------------------------------- the tests

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.check_helpers import attempts, check_in_process, check_located, network_blocked, problems_by_layer  # noqa: F401 (a fixture)
-from tests.conftest import ROOT, copy_package, line_of, read_csv, run_module, set_cell, snapshot, write_csv
+from tests.conftest import ROOT, copy_package, line_of, read_csv, set_cell, snapshot, write_csv
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
 SEED = "seeds/000_905ae90385d1da76.txt"
@@ -499,11 +499,14 @@ def test_the_network_block_catches_a_fetch(network_blocked, tmp_path):
     (lambda p: set_cell(p, "sources", "source_id", SOURCE, "path", "/etc/passwd"), "seed path '/etc/passwd' must lie inside seeds/"),
     (lambda p: (p / "datapackage.json").write_bytes(bytes(range(256))), "is not JSON"),
 ], ids=["url", "symlink", "absolute-seed", "garbage-descriptor"])
-def test_the_build_refuses_hostile_packages_and_writes_nothing(tmp_path, breaks, expected):
+def test_the_build_refuses_hostile_packages_and_writes_nothing(tmp_path, capsys, breaks, expected):
+    from scripts.build_sqlite import main as build_main
+
     package = copy_package(tmp_path / "package")
     breaks(package)
     output = tmp_path / "out" / "package.db"
-    result = run_module("scripts.build_sqlite", "--root", str(package), "--output", str(output))
-    assert result.returncode == 1 and expected in result.stderr, result.output
-    assert "Traceback" not in result.output
+    code = build_main(["--root", str(package), "--output", str(output)])
+    out, err = capsys.readouterr()
+    assert code == 1 and expected in err, out + err
+    assert "Traceback" not in out + err
     assert not output.exists() and not (output.parent.exists() and any(output.parent.iterdir()))

@@ -124,15 +124,16 @@ def test_generator_refuses_to_write_into_the_repository(tmp_path):
     assert snapshot(ROOT / "data") == before
 
 
-def test_a_person_name_is_unique_per_source_not_across_sources(ten, tmp_path):
+def test_a_person_name_is_unique_per_source_not_across_sources(ten, tmp_path, capsys):
     """Ten copies name the same people (valid above); a second person of one source with a name is still refused."""
     package = tmp_path / "two"
     generate(2, package)
     line = set_cell(package, "persons", "person_id", "marco-rubio-c0001", "other_names", "Donald Trump")
-    result = run_check(package)
+    assert check.main([str(package / "datapackage.json")]) == 1
+    out = capsys.readouterr().out
     assert (f"data/persons.csv:{line}: [persons.other_names] name-shared: 'Donald Trump' also names donald-trump-c0001: "
-            "one person, one row" in result.stdout)
-    assert "donald-trump," not in result.stdout and "also names donald-trump:" not in result.stdout
+            "one person, one row" in out)
+    assert "donald-trump," not in out and "also names donald-trump:" not in out
 
 
 # ---------------------------------------------------------------- the check's speed-ups keep its verdicts
@@ -185,10 +186,14 @@ def test_parallel_frictionless_layer_reports_what_the_in_process_one_does(packag
         ("persons", "party_id", "foreign-key"), ("source_notes", "note_id", "primary-key")}
 
 
-def test_timings_flag_adds_a_stderr_line_and_leaves_the_report_alone():
-    plain, timed = run_check(ROOT), run_check(ROOT, "--timings")
-    assert plain.stdout == timed.stdout and plain.stderr == ""
-    line = timed.stderr.strip().splitlines()[-1]
+def test_timings_flag_adds_a_stderr_line_and_leaves_the_report_alone(capsys):
+    descriptor = str(ROOT / "datapackage.json")
+    assert check.main([descriptor]) == 0
+    plain = capsys.readouterr()
+    assert check.main([descriptor, "--timings"]) == 0
+    timed = capsys.readouterr()
+    assert plain.out == timed.out and plain.err == ""
+    line = timed.err.strip().splitlines()[-1]
     assert line.startswith("timings ") and set("abcdef") <= set(json.loads(line.removeprefix("timings ")))
 
 

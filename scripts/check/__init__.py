@@ -38,8 +38,9 @@ from scripts.check.hygiene import MAX_CELL_CHARS
 from scripts.check.inputs import Unusable
 from scripts.check.report import (MAX_LISTED_PER_FILE, Problem, Report, clipped, printable, render_json, render_text,
                                   render_unusable, summary_line)
-from scripts.check.runner import (WATCHDOG_SECONDS, CheckTimeout, PackageRefused, Vetted, VettedFileChanged,
-                                  checked_package, run_check, vet, vet_package, watchdog)
+from scripts.check import runner
+from scripts.check.runner import (CheckTimeout, PackageRefused, Vetted, VettedFileChanged, checked_package, run_check, vet,
+                                  vet_package)
 
 
 def main(argv=None, bounded: bool = False) -> int:
@@ -56,12 +57,17 @@ def main(argv=None, bounded: bool = False) -> int:
     csv.field_size_limit(MAX_CELL_CHARS)
     try:
         if bounded:
-            with watchdog(WATCHDOG_SECONDS):
+            runner.limit_memory()
+            with runner.watchdog(runner.WATCHDOG_SECONDS):
                 report = run_check(Path(args.datapackage))
         else:
             report = run_check(Path(args.datapackage))
     except Unusable as error:
         (sys.stdout if as_json else sys.stderr).write(render_unusable(error.code, error.path, error.message, as_json))
+        return 2
+    except MemoryError:
+        message = f"the check ran out of its memory bound ({runner.ADDRESS_SPACE_BYTES // 1024 ** 2} MiB of address space)"
+        (sys.stdout if as_json else sys.stderr).write(render_unusable("check-out-of-memory", args.datapackage, message, as_json))
         return 2
     except CheckTimeout as error:
         (sys.stdout if as_json else sys.stderr).write(render_unusable("check-timeout", args.datapackage, str(error), as_json))

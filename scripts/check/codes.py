@@ -29,6 +29,8 @@ _TYPES = [
     ProblemType("descriptor-not-an-object", "-", "Descriptor is not an object", "The descriptor is JSON but not an object."),
     ProblemType("check-timeout", "-", "Check ran out of time",
                 "The check did not finish within its overall bound (the watchdog); nothing is declared valid."),
+    ProblemType("check-out-of-memory", "-", "Check ran out of memory",
+                "The check went past its memory bound (python -m scripts.check caps its address space); nothing is declared valid."),
     ProblemType("internal-error", "-", "Internal error", "The check itself failed: a bug to report, never a verdict."),
     # ---- (a) descriptor
     ProblemType("duplicate-key", "a", "Key twice in one object",

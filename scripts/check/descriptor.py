@@ -15,13 +15,13 @@ import yaml
 
 from scripts.check.inputs import (MAX_SCHEMA_BYTES, PlainYamlLoader, Table, TooLarge, lone_surrogates, read_capped,
                                   safe_path, strict_json)
-from scripts.check.report import Report, clipped
+from scripts.check.report import OUTPUT_CONTROLS, Report, clipped
 from scripts.package import CSV_DIALECT as PACKAGE_DIALECT
 from scripts.schemas import COMMON_SCHEMA as COMMON_SCHEMA_NAME, SCHEMA_DIR, PackageSpec, TableSpec, table_from_json_schema
 
 LAYER = "a"
 TABLE_SCHEMA_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "time", "year", "yearmonth",
-                      "array", "object", "geopoint", "geojson", "duration", "any"}
+                      "array", "object", "geopoint", "geojson", "duration", "any", "list"}  # "list": Data Package v2
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 RESOURCE_NAME = re.compile(r"[-a-z0-9._/]+")  # as the Data Package standard (and Frictionless) has it
 # Resource properties that would make a reader read something other than the local UTF-8 CSV at `path` (another
@@ -54,8 +54,8 @@ def link_problem(value) -> str | None:
     or a path inside the package only (a `javascript:` link would run when clicked on every page)."""
     if not isinstance(value, str) or not value:
         return f"must be a non-empty string, not {clipped(repr(value))}"
-    if any(character.isspace() or ord(character) < 0x20 or 0x7f <= ord(character) <= 0x9f for character in value):
-        return f"{clipped(repr(value))} holds whitespace or a control character"
+    if OUTPUT_CONTROLS.search(value) or any(character.isspace() for character in value):
+        return f"{clipped(repr(value))} holds whitespace, a control or an invisible formatting character"
     parts = urlsplit(value)
     if parts.scheme:
         return None if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else \
@@ -174,7 +174,7 @@ def load_json_schema(file: Path) -> tuple[dict, bytes]:
         raise SchemaRefused("schema-unusable", clipped(str(error)))
     if not isinstance(schema, dict):
         raise SchemaRefused("schema-unusable", f"it is JSON but not an object ({type(schema).__name__})")
-    surrogates = lone_surrogates(schema)
+    surrogates = lone_surrogates(schema, text=raw.decode("utf-8"))
     if surrogates:
         raise SchemaRefused("invalid-unicode", f"{surrogates[0]} holds a lone surrogate, which is not a character")
     if schema.get("$schema") != JSON_SCHEMA_DIALECT:
@@ -375,13 +375,13 @@ def _drift(root: Path, descriptor_path: str, descriptor: dict, metadata: dict | 
 # ---------------------------------------------------------------- the layer
 
 def check_descriptor(root: Path, descriptor_path: str, descriptor: dict, report: Report,
-                     duplicated_keys: list[str] = ()) -> Vetting:
+                     duplicated_keys: list[str] = (), raw_text: str | None = None) -> Vetting:
     add = report.adder(LAYER)
     vetting = Vetting()
     for key in duplicated_keys:
         add("duplicate-key", descriptor_path, None, None, None,
             f"key {clipped(repr(key))} appears twice in one object: JSON readers disagree on which one counts")
-    for where in lone_surrogates(descriptor):
+    for where in lone_surrogates(descriptor, text=raw_text):
         add("invalid-unicode", descriptor_path, None, None, None, f"{where} holds a lone surrogate (such as \\ud800), which is not a character")
     for where, link in _links(descriptor):
         problem = link_problem(link)

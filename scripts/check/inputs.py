@@ -116,12 +116,15 @@ def strict_json(raw: bytes | str, duplicated_keys: list | None = None):
     """JSON without NaN/Infinity; keys repeated within one object are appended to duplicated_keys, or raise
     ValueError when no list is given. RecursionError for JSON nested too deeply."""
     def pairs_hook(pairs):
+        value = dict(pairs)
+        if len(value) == len(pairs):  # the common case, at the cost of one dict (a descriptor may have a million)
+            return value
         repeated = sorted(_repeated(key for key, _ in pairs))
         if repeated and duplicated_keys is None:
             raise ValueError(f"key {clipped(repr(repeated[0]))} appears twice in one object: JSON readers disagree on which one counts")
         if duplicated_keys is not None:
             duplicated_keys.extend(repeated)
-        return dict(pairs)
+        return value
 
     text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     return json.loads(text, parse_constant=_not_json, object_pairs_hook=pairs_hook)
@@ -163,10 +166,14 @@ class PlainYamlLoader(yaml.SafeLoader):
 
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how JSON text spells one (UTF-8 bytes cannot)
 
 
-def lone_surrogates(value, where: str = "") -> list[str]:
-    """JSON pointers of the strings (keys too) that hold a lone surrogate, which no UTF-8 file can hold."""
+def lone_surrogates(value, where: str = "", text: str | None = None) -> list[str]:
+    """JSON pointers of the strings (keys too) that hold a lone surrogate, which no UTF-8 file can hold. With the
+    JSON text the value was read from: nothing to look for when the text spells no surrogate at all."""
+    if text is not None and not SURROGATE_ESCAPE.search(text):
+        return []
     found, stack = [], [(where, value)]
     while stack:  # a loop, not recursion: the depth is the input's
         place, item = stack.pop()

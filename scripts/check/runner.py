@@ -42,6 +42,16 @@ __doc__ += "\n".join(f"  - {what}: {owner}" for what, owner in OWNERSHIP.items()
 # check stops with exit status 2, whatever the input. SECURITY.md states it; tests/test_hostile_input.py measures.
 WATCHDOG_SECONDS = 60
 WATCHDOG_MEMORY_BYTES = 1024 ** 3  # peak resident memory the hostile-input tests hold the check to (each process)
+ADDRESS_SPACE_BYTES = 2 * 1024 ** 3  # a hard stop for the check's process (python -m scripts.check): MemoryError past it
+
+
+def limit_memory(limit: int = ADDRESS_SPACE_BYTES) -> None:
+    """Cap this process's address space (soft limit only: the Frictionless child sets its own)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft > limit:
+        resource.setrlimit(resource.RLIMIT_AS, (min(limit, hard) if hard != resource.RLIM_INFINITY else limit, hard))
 
 
 class CheckTimeout(Exception):
@@ -136,7 +146,7 @@ def vet(descriptor_file: Path | str) -> Vetted:
     descriptor, raw = load_descriptor(descriptor_file, duplicated_keys)
     root = descriptor_file.resolve().parent
     descriptor_path = descriptor_file.name
-    vetting = check_descriptor(root, descriptor_path, descriptor, report, duplicated_keys)
+    vetting = check_descriptor(root, descriptor_path, descriptor, report, duplicated_keys, raw.decode("utf-8-sig"))
     vetting.files[descriptor_path] = hashlib.sha256(raw).hexdigest()
     tables = vetting.tables
     report.tables = len(descriptor.get("resources") or [])
