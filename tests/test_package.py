@@ -107,3 +107,26 @@ def test_official_frictionless_validate_accepts_the_package():
     report = json.loads(result.stdout)
     assert report["valid"] is True, result.stdout[:2000]
     assert len(report["tasks"]) == len(load_spec(ROOT).tables)
+
+
+def _profile_errors(version: str) -> list:
+    from jsonschema import Draft7Validator, FormatChecker
+
+    profile = json.loads((ROOT / "tests" / "fixtures" / f"datapackage-profile-{version}.json").read_text(encoding="utf-8"))
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    return list(Draft7Validator(profile, format_checker=FormatChecker()).iter_errors(descriptor))
+
+
+def test_descriptor_is_valid_under_the_data_package_v2_profile():
+    assert [error.message for error in _profile_errors("2.0")] == []
+
+
+def test_under_the_v1_profile_only_the_v2_self_reference_differs():
+    """Where v1 and v2 disagree the package follows v2: a self-reference omits 'resource' (v1 required it, as "").
+    Nothing else breaks the v1 profile; the v1 libraries in tests/clients resolve the self-reference anyway."""
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    self_references = [(index, position) for index, resource in enumerate(descriptor["resources"])
+                       for position, fk in enumerate(resource["schema"].get("foreignKeys", []))
+                       if "resource" not in fk["reference"]]
+    assert self_references
+    assert sorted((error.absolute_path[1], error.absolute_path[4]) for error in _profile_errors("1.0")) == self_references

@@ -143,7 +143,7 @@ def assert_dangling_key_refused(tables: dict) -> None:
     assert isinstance(tables["persons"], list) and len(tables["persons"]) == row_counts()["persons"]
 
 
-def variant_without_dialect(source: Path, target: Path, minimal_quoting: bool) -> Path:
+def variant_without_dialect(target: Path, minimal_quoting: bool) -> Path:
     """A copy of the package whose descriptor declares no dialect (readers sniff), its CSVs written with minimal
     quoting or as published: the evidence for quoting every field (docs/clients.md)."""
     package = copy_package(target)

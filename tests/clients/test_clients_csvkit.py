@@ -12,7 +12,7 @@ import pytest
 from tests.clients.conftest import CAMEO_WITH_LEADING_ZERO, descriptor, row_counts, run, venv_tool
 
 TABLES = [resource["name"] for resource in descriptor()["resources"]]
-INFERRED = {"integer": "Number", "boolean": "Boolean"}  # what csvstat calls the Table Schema's types
+INFERRED = {"integer": "Number", "number": "Number", "boolean": "Boolean"}  # csvstat's names for the Table Schema's types
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from tests.clients.conftest import (CAMEO_WITH_LEADING_ZERO, PERSON, SIZED_DELEGATION, csv_rows, descriptor,
                                     row_counts)
 
-DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "boolean": "BOOLEAN", "date": "DATE",
+DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
                 "datetime": "TIMESTAMP"}
 TABLES = [resource["name"] for resource in descriptor()["resources"]]
 

@@ -13,7 +13,8 @@ from tests.clients.conftest import (CAMEO_WITH_LEADING_ZERO, CLIENTS_DIR, csv_ro
 from tests.conftest import ROOT
 
 R_SNIPPETS = re.findall(r"^```r\n(.*?)^```$", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
-R_CLASSES = {"string": "character", "integer": "integer", "boolean": "logical", "date": "Date", "datetime": "POSIXct"}
+R_CLASSES = {"string": "character", "integer": "integer", "number": "numeric", "boolean": "logical", "date": "Date",
+             "datetime": "POSIXct"}
 
 
 @pytest.fixture(scope="module")
