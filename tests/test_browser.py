@@ -74,9 +74,12 @@ def test_a_persons_page_and_one_click_to_the_words_that_support_it(server, page)
     assert page.locator("td.col-name").inner_text() == person["name"]
     assert page.get_by_text("Links from other tables").is_visible()
     screenshot(page, "person")
+    # persons are corpus-level (no evidence of their own): a fact about him, his role, links to its words
+    role = next(r for r in read_csv(ROOT / "data" / "roles.csv")[1] if r["person_id"] == person["person_id"])
+    page.goto(f"{server}/{NAME}/roles/{role['role_id']}")
     page.locator("a.evidence-link").first.click()
     page.wait_for_url(re.compile(r"/article/"))
-    anchor = f"span-{person['evidence_start']}-{person['evidence_end']}"
+    anchor = f"span-{role['evidence_start']}-{role['evidence_end']}"
     assert page.url.endswith(f"/article/{SOURCE['source_id']}#{anchor}")
     target = page.locator(f"[id='{anchor}']")
     assert target.is_visible() and target.evaluate("element => element.matches(':target')")
