@@ -10,6 +10,8 @@ empty identifiers. The check (scripts/check/rules_model.py) holds every filled c
 """
 from __future__ import annotations
 
+import csv
+
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -108,7 +110,7 @@ def lookup(place_id: str) -> dict | None:
 def render(root: Path) -> str:
     path = Path(root) / PLACES_CSV
     with open(path, encoding="utf-8", newline="") as handle:
-        header = handle.readline().rstrip("\n").split(",")
+        header = next(csv.reader(handle))
     rows = read_rows(path)
     for row in rows:
         found = lookup(row["place_id"])
