@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
-from scripts.check import codes
+from scripts.check import codes, rules
 from tests.conftest import ROOT
 
 CHECK_DIR = ROOT / "scripts" / "check"
@@ -58,3 +58,27 @@ def test_the_docs_page_is_generated_from_the_registry():
     page = codes.render_docs()
     assert all(f"| `{code}` |" in page for code in codes.CHECK_TYPES)
     assert "| `foreign-key` |" in page and "| `primary-key` |" in page  # Frictionless's, listed from Frictionless
+
+
+def test_a_rule_without_a_code_reports_under_its_name(monkeypatch):
+    """A new rule that gives no code still reports one: its own name (registered once it is listed in codes.py)."""
+    def every_party_named(ctx):
+        for line, row in ctx.each("parties"):
+            yield ctx.problem("parties", line, "name", "a message")
+
+    monkeypatch.setattr(rules, "RULES", [every_party_named])
+    context = rules.Context({"parties": [{"name": "x"}]}, {"parties": [2]}, {"parties": "data/parties.csv"}, {}, {})
+    assert list(rules.run_all(context)) == [("every-party-named", "data/parties.csv", 2, "parties", "name", "a message")]
+
+
+def test_a_frictionless_child_past_its_bound_is_stopped_and_reported(package, capsys, monkeypatch):
+    import time
+
+    from scripts.check import frictionless as layer_b
+    from tests.check_helpers import check_located
+
+    monkeypatch.setattr(layer_b, "CHILD_SECONDS", 1)
+    monkeypatch.setattr(layer_b, "frictionless_findings", lambda root, descriptor: time.sleep(30))  # forked: the child's
+    started = time.perf_counter()
+    code, found, _ = check_located(package, capsys)
+    assert code == 1 and "datapackage.json: frictionless-failed" in found["b"] and time.perf_counter() - started < 20

@@ -139,8 +139,9 @@ def start_frictionless(root, descriptor: dict):
     return child, receiver
 
 
-def finish_frictionless(started, seconds: float = CHILD_SECONDS) -> tuple[list[Finding], float]:
+def finish_frictionless(started, seconds: float | None = None) -> tuple[list[Finding], float]:
     """The child's findings; RuntimeError when it failed or ran past its time (it is then killed)."""
+    seconds = CHILD_SECONDS if seconds is None else seconds
     child, receiver = started
     try:
         if not receiver.poll(seconds):
