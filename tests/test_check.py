@@ -54,14 +54,15 @@ def test_json_lists_the_problems_text_lists(package, capsys):
 def test_problem_lines_are_pinned_word_for_word(package, capsys):
     """The snapshot of the wording: the one place where messages are pinned (everywhere else: codes)."""
     line = set_cell(package, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
-    evidence_line = set_cell(package, "parties", "party_id", "tdp", "evidence_end", "99999")
-    start = next(row for row in read_csv(package / "data" / "parties.csv")[1] if row["party_id"] == "tdp")["evidence_start"]
+    evidence_line = set_cell(package, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", "99999")
+    start = next(row for row in read_csv(package / "data" / "roles.csv")[1]
+                 if row["role_id"] == "antonio-guterres-un-secretary-general")["evidence_start"]
     seed_chars = len((ROOT / "seeds" / "000_905ae90385d1da76.txt").read_bytes().decode("utf-8"))
     code, text, _ = check_in_process(package, capsys)
     assert code == 1
     assert problems_by_layer(text) == {
         "a": [], "b": [], "c": [], "e": [],
-        "d": [f"data/parties.csv:{evidence_line}: [parties.evidence_end] span-invalid: span [{start}:99999] ends past "
+        "d": [f"data/roles.csv:{evidence_line}: [roles.evidence_end] span-invalid: span [{start}:99999] ends past "
               f"the end of seeds/000_905ae90385d1da76.txt ({seed_chars} characters)"],
         "f": [f"data/persons.csv:{line}: [persons.name] padded-cell: cell has leading or trailing whitespace"]}
 

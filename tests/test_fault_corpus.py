@@ -348,56 +348,57 @@ _dangling_foreign_key_cases()
 
 @case("provenance")
 def edited_evidence(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "evidence", "Secretary of State Marco Rubios")
-    return "d", f"data/persons.csv:{line}: [persons.evidence] evidence-mismatch"
+    evidence = cell_of(p, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence")
+    line = set_cell(p, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence", evidence + "s")
+    return "d", f"data/roles.csv:{line}: [roles.evidence] evidence-mismatch"
 
 
 @case("provenance")
 def shifted_offsets(p):
-    start = int(cell_of(p, "parties", "party_id", "bjp", "evidence_start"))
-    end = int(cell_of(p, "parties", "party_id", "bjp", "evidence_end"))
-    set_cell(p, "parties", "party_id", "bjp", "evidence_start", str(start + 2))
-    line = set_cell(p, "parties", "party_id", "bjp", "evidence_end", str(end + 2))
-    return "d", f"data/parties.csv:{line}: [parties.evidence] evidence-mismatch"
+    start = int(cell_of(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start"))
+    end = int(cell_of(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end"))
+    set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start", str(start + 2))
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", str(end + 2))
+    return "d", f"data/roles.csv:{line}: [roles.evidence] evidence-mismatch"
 
 
 @case("provenance")
 def offsets_past_the_end(p):
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_end", "99999")
-    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span-invalid"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", "99999")
+    return "d", f"data/roles.csv:{line}: [roles.evidence_end] span-invalid"
 
 
 @case("provenance")
 def negative_offset(p):
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", "-3")
-    return "d", f"data/parties.csv:{line}: [parties.evidence_start] span-invalid"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start", "-3")
+    return "d", f"data/roles.csv:{line}: [roles.evidence_start] span-invalid"
 
 
 @case("provenance")
 def reversed_offsets(p):
-    start = cell_of(p, "parties", "party_id", "tdp", "evidence_start")
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_end", start)
-    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span-invalid"
+    start = cell_of(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start")
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", start)
+    return "d", f"data/roles.csv:{line}: [roles.evidence_end] span-invalid"
 
 
 @case("provenance")
 def offset_not_an_integer(p):
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", "12a")
-    return "c", f"data/parties.csv:{line}: [parties.evidence_start] wrong-type"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start", "12a")
+    return "c", f"data/roles.csv:{line}: [roles.evidence_start] wrong-type"
 
 
 @case("provenance")
 def offset_in_full_width_digits(p):
-    start = cell_of(p, "parties", "party_id", "tdp", "evidence_start")
+    start = cell_of(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start")
     wide = "".join(chr(ord(digit) + 0xFEE0) for digit in start)  # '３２９０': digits to Python, not to CSV readers
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", wide)
-    return "c", f"data/parties.csv:{line}: [parties.evidence_start] wrong-type"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start", wide)
+    return "c", f"data/roles.csv:{line}: [roles.evidence_start] wrong-type"
 
 
 @case("provenance")
 def evidence_outside_its_sentence(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "sentence_id", f"{SOURCE}-s014")
-    return "d", f"data/persons.csv:{line}: [persons.sentence_id] evidence-outside-sentence"
+    line = set_cell(p, "roles", "role_id", "marco-rubio-secretary-of-state", "sentence_id", f"{SOURCE}-s014")
+    return "d", f"data/roles.csv:{line}: [roles.sentence_id] evidence-outside-sentence"
 
 
 @case("provenance")
@@ -491,8 +492,8 @@ def sentence_of_another_source(p):
     rows.append({**rows[0], "source_id": "zz-second-source", "path": other,
                  "sha256": hashlib.sha256((p / other).read_bytes()).hexdigest()})
     write_csv(path, header, rows)
-    line = set_cell(p, "parties", "party_id", "bjp", "source_id", "zz-second-source")
-    return "d", f"data/parties.csv:{line}: [parties.sentence_id] evidence-other-source"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "source_id", "zz-second-source")
+    return "d", f"data/roles.csv:{line}: [roles.sentence_id] evidence-other-source"
 
 
 # ---------------------------------------------------------------- rules across tables (layer e, some c)
@@ -549,9 +550,12 @@ def quote_responds_to_itself(p):
 
 
 @case("rules")
-def entity_used_by_no_row(p):
-    line = set_cell(p, "organizations", "organization_id", "myind", "mentioned_only", "false")
-    return "e", f"data/organizations.csv:{line}: [organizations.mentioned_only] entity-unused"
+def entity_without_mention(p):
+    path = p / "data" / "mentions.csv"
+    header, rows = read_csv(path)
+    write_csv(path, header, [row for row in rows if row["organization_id"] != "myind"])
+    line = line_of(p / "data" / "organizations.csv", "organization_id", "myind")
+    return "e", f"data/organizations.csv:{line}: [organizations.organization_id] entity-without-mention"
 
 
 @case("rules")
