@@ -130,7 +130,7 @@ _ANNOTATIONS = {"title", "description", "$comment", "examples", "default"}
 _QUICK_PROPERTY_KEYWORDS = {"type", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum", "format"}
 _QUICK_TOP_KEYWORDS = {"$schema", "$id", "type", "properties", "required", "additionalProperties", "oneOf", "not",
                        "dependentRequired", "x-primaryKey", "x-foreignKeys"}
-_PYTHON_TYPES = {"string": str, "integer": int, "boolean": bool}
+_PYTHON_TYPES = {"string": str, "integer": int, "number": float, "boolean": bool}  # a number cell is typed float
 
 
 def _quick_property(prop: dict, common: dict):
@@ -153,7 +153,7 @@ def _quick_property(prop: dict, common: dict):
     enum = prop.get("enum")
     if enum is not None and not isinstance(enum, list):
         return None
-    is_string, is_number = python_type is str, python_type is int
+    is_string, is_number = python_type is str, python_type in (int, float)
     return (python_type, compile_pattern(prop["pattern"]).search if is_string and "pattern" in prop else None,
             None if enum is None else frozenset(e for e in enum if type(e) is python_type),
             prop.get("minLength") if is_string else None, prop.get("maxLength") if is_string else None,

@@ -4,10 +4,12 @@
 
 Copy 0 is the real package unchanged. Copy k (k >= 1) is the real seed with one marker paragraph inserted just
 before its final page-furniture line ('Comments'), so that every copy has its own bytes and sha256 while every
-evidence span (all of which end before that line) keeps its offsets. Every identifier of copy k (every field with
-the slug pattern: keys, foreign keys, participant_id) gets the suffix '-cNNNN'; sentence ids follow
-scripts/sentences.py's naming ('<source_id>-sNNN'). The vocabularies (tables without a source_id) are shared, not
-multiplied. Rows are written sorted by primary key, with the package's CSV conventions, so the result passes the
+evidence span (all of which end before that line) keeps its offsets. As in a real corpus, the entities (persons,
+organizations, parties, places, delegations) and the vocabularies are shared by every copy, not multiplied: a copy
+adds mentions of the same entities. Every other identifier of copy k (keys, and foreign keys to multiplied tables)
+gets the suffix '-cNNNN'; sentence ids follow scripts/sentences.py's naming ('<source_id>-sNNN'). A table whose key
+is made of shared entities alone (delegation_members) is not multiplied: a second article restating a membership
+would add a citation, not a row. Row keys of citations and source_note_rows keep pointing at copy 0's rows. Rows are written sorted by primary key, with the package's CSV conventions, so the result passes the
 check; datapackage.json, schemas/ and datasette/ (the SQLite build's configuration) are copied as they are.
 Output goes to OUTPUT_DIR, under build/ or outside the repository (anything else is refused); an existing
 OUTPUT_DIR is replaced only when it holds a datapackage.json.
@@ -22,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.check.rules_model import ENTITY_NAMES
 from scripts.csvio import read_rows, render_csv
 from scripts.schemas import load_spec
 from scripts.seeds import FURNITURE_LINES, read_seed
@@ -60,6 +63,19 @@ def synthetic_seed(text: str, copy: int) -> str:
     return text[:at] + marker + "\n" + text[at:] if at < len(text) else text + "\n" + marker
 
 
+def _multiplied_id_fields(table, shared: set[str]) -> list[str]:
+    """The identifier fields of a multiplied table that get a copy's suffix: its own ids and its foreign keys to
+    other multiplied tables; never a reference to a shared entity (participant_id names one too)."""
+    targets = {}
+    for fk in table.foreign_keys:
+        fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        for name in fields:
+            targets[name] = fk["reference"].get("resource") or table.name
+    return [f.name for f in table.fields if f.constraints.get("pattern") == SLUG_PATTERN
+            and f.name not in ("source_id", "sentence_id", "participant_id")
+            and (targets[f.name] not in shared if f.name in targets else True)]
+
+
 def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
     """Write a package of `seeds` copies of the real package's one seed to output; return its size."""
     if seeds < 1:
@@ -80,14 +96,16 @@ def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
     base_id, base_text = source["source_id"], read_seed(root / source["path"])
     marker_at = _marker_position(base_text)
 
-    # Curated tables: every table with evidence columns. Vocabularies (no source_id) are shared.
-    curated = [t for t in spec.tables if t.has_evidence]
+    # Curated tables: every table with evidence columns but the entities. Entities and vocabularies are shared.
+    per_seed = {"sources", "sentences"}
+    shared = {t.name for t in spec.tables if t.name not in per_seed and (not t.has_evidence or t.name in ENTITY_NAMES)}
+    curated = [t for t in spec.tables if t.name not in shared | per_seed]
     for table in curated:
         for row in tables[table.name]:
             if int(row["evidence_end"]) > marker_at:
                 raise ValueError(f"{table.data_path}: a span ends after {marker_at}, where the marker goes")
-    id_fields = {t.name: [f.name for f in t.fields if f.constraints.get("pattern") == SLUG_PATTERN
-                          and f.name not in ("source_id", "sentence_id")] for t in curated}
+    id_fields = {t.name: _multiplied_id_fields(t, shared) for t in curated}
+    restated = {t.name for t in curated if not set(t.primary_key) & set(id_fields[t.name])}  # keys of shared ids only
 
     # Sentences of a copy are those of copy 1 with the marker's digits changed: compute them once.
     template = split_seed(synthetic_seed(base_text, 1)) if seeds > 1 else []
@@ -105,8 +123,8 @@ def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
 
     out: dict[str, list[dict]] = {t.name: [] for t in spec.tables}
     for t in spec.tables:
-        if t.name not in ("sources", "sentences") and not t.has_evidence:
-            out[t.name] = list(tables[t.name])  # shared vocabulary
+        if t.name in shared:
+            out[t.name] = list(tables[t.name])  # shared entities and vocabularies
     for copy in range(seeds):
         text = synthetic_seed(base_text, copy)
         if copy == 0:
@@ -128,6 +146,8 @@ def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
                                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
         suffix = "" if copy == 0 else f"-{copy_tag(copy)}"
         for table in curated:
+            if copy and table.name in restated:
+                continue
             fields = id_fields[table.name]
             for row in tables[table.name]:
                 new = dict(row)

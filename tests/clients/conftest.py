@@ -99,8 +99,8 @@ def have_command(name: str) -> bool:
 # size (integer), a flag (boolean), a foreign key to resolve, and the self-reference between quotes.
 CAMEO_WITH_LEADING_ZERO = csv_rows("cameo_codes")[0]["cameo_code"]
 SIZED_DELEGATION = next(r for r in csv_rows("delegations") if r["stated_size"])
-PERSON = csv_rows("persons")[0]
-ROLE = csv_rows("roles")[0]  # its person_id resolves to PERSON's table
+LOCATED_PLACE = next(r for r in csv_rows("places") if r["latitude"])  # a number column
+ROLE = csv_rows("roles")[0]  # its person_id resolves to a row of persons
 RESPONDING_QUOTE = next(r for r in csv_rows("quotes") if r["responds_to_quote_id"])
 assert CAMEO_WITH_LEADING_ZERO.startswith("0"), "the data no longer has a CAMEO code with a leading zero"
 
@@ -111,7 +111,7 @@ def by_key(rows: list[dict], key: str) -> dict:
 
 def assert_read_with_types_and_relations(tables: dict, describe_value) -> None:
     """What a Data Package reader made of the package (tables: name -> rows, foreign keys resolved to the rows they
-    point at): every table read whole, codes kept as text, integers and booleans typed, keys resolved.
+    point at): every table read whole, codes kept as text, integers and numbers typed, keys resolved.
     describe_value(value) says what a date or datetime became, as (type name, text)."""
     failed = {name: rows["error"] for name, rows in tables.items() if isinstance(rows, dict)}
     assert not failed, failed
@@ -120,8 +120,8 @@ def assert_read_with_types_and_relations(tables: dict, describe_value) -> None:
     assert cameo == CAMEO_WITH_LEADING_ZERO and isinstance(cameo, str)
     size = by_key(tables["delegations"], "delegation_id")[SIZED_DELEGATION["delegation_id"]]["stated_size"]
     assert size == int(SIZED_DELEGATION["stated_size"]) and type(size) is int
-    flag = by_key(tables["persons"], "person_id")[PERSON["person_id"]]["mentioned_only"]
-    assert flag is (PERSON["mentioned_only"] == "true")
+    latitude = by_key(tables["places"], "place_id")[LOCATED_PLACE["place_id"]]["latitude"]
+    assert float(latitude) == float(LOCATED_PLACE["latitude"]) and not isinstance(latitude, str)
     person = by_key(tables["roles"], "role_id")[ROLE["role_id"]]["person_id"]  # resolved: the persons row
     expected_person = by_key(csv_rows("persons"), "person_id")[ROLE["person_id"]]
     assert isinstance(person, dict) and (person["person_id"], person["name"]) == (expected_person["person_id"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.clients.conftest import (CAMEO_WITH_LEADING_ZERO, PERSON, SIZED_DELEGATION, csv_rows, descriptor,
+from tests.clients.conftest import (CAMEO_WITH_LEADING_ZERO, LOCATED_PLACE, SIZED_DELEGATION, csv_rows, descriptor,
                                     row_counts)
 
 DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
@@ -38,8 +38,8 @@ def test_typed_values_and_resolved_keys(con):
     size = con.execute("SELECT stated_size FROM delegations WHERE delegation_id = ?",
                        [SIZED_DELEGATION["delegation_id"]]).fetchone()[0]
     assert size == int(SIZED_DELEGATION["stated_size"]) and type(size) is int
-    flag = con.execute("SELECT mentioned_only FROM persons WHERE person_id = ?", [PERSON["person_id"]]).fetchone()[0]
-    assert flag is (PERSON["mentioned_only"] == "true")
+    latitude = con.execute("SELECT latitude FROM places WHERE place_id = ?", [LOCATED_PLACE["place_id"]]).fetchone()[0]
+    assert latitude == float(LOCATED_PLACE["latitude"]) and type(latitude) is float
     unresolved = con.execute("""SELECT count(*) FROM roles r LEFT JOIN persons p USING (person_id)
                                 WHERE p.person_id IS NULL""").fetchone()[0]
     assert unresolved == 0 and con.execute("SELECT count(*) FROM roles JOIN persons USING (person_id)").fetchone()[0] \

@@ -44,6 +44,7 @@ def test_r_snippet_keeps_codes_and_types_values(r_report):
     assert r_report["cameo_first"] == CAMEO_WITH_LEADING_ZERO
     assert r_report["sizes"] == {r["delegation_id"]: int(r["stated_size"]) if r["stated_size"] else None
                                  for r in csv_rows("delegations")}
-    assert r_report["mentioned_only"] == {r["person_id"]: r["mentioned_only"] == "true" for r in csv_rows("persons")}
+    assert r_report["latitudes"] == {r["place_id"]: float(r["latitude"]) if r["latitude"] else None
+                                     for r in csv_rows("places")}  # a number column is numeric; empty is NA
     assert r_report["roles_resolved"] == len(csv_rows("roles"))  # every role's person_id joins a person
     assert r_report["published"] == csv_rows("sources")[0]["published"]
