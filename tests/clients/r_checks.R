@@ -16,4 +16,4 @@ cat(jsonlite::toJSON(list(
   latitudes = setNames(as.list(places$latitude), places$place_id),
   roles_resolved = nrow(roles),
   published = format(tables$sources$published[1], "%Y-%m-%dT%H:%M:%S")
-), auto_unbox = TRUE, na = "null"))
+), auto_unbox = TRUE, na = "null", digits = NA))

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tests.clients.conftest import run, venv_tool
+from scripts.package import main as package_main
 from tests.conftest import ROOT, run_module
 from tests.release_tree import copy_release_tree, replace_in
 
@@ -55,8 +56,11 @@ def test_a_public_address_once_set_reaches_every_output(cffconvert, tmp_path):
     """The documented place: homepage and repository in schemas/package.yaml become url and repository-code.
     (example.org is a reserved test address; the real package sets none until one exists.)"""
     package = copy_release_tree(tmp_path / "p")
-    replace_in(package / "schemas" / "package.yaml", "version: 0.1.0\n",
-               "version: 0.1.0\nhomepage: https://example.org/dataset\nrepository: https://example.org/dataset.git\n")
+    version = next(line for line in (package / "schemas" / "package.yaml").read_text(encoding="utf-8").splitlines()
+                   if line.startswith("version: "))
+    replace_in(package / "schemas" / "package.yaml", f"{version}\n",
+               f"{version}\nhomepage: https://example.org/dataset\nrepository: https://example.org/dataset.git\n")
+    assert package_main(["--root", str(package)]) == 0  # datapackage.json follows package.yaml: the check passes
     assert run_module("scripts.citation", "--root", str(package)).returncode == 0
     cff = yaml.safe_load((package / "CITATION.cff").read_text(encoding="utf-8"))
     assert (cff["url"], cff["repository-code"]) == ("https://example.org/dataset", "https://example.org/dataset.git")
