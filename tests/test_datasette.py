@@ -43,8 +43,8 @@ def anyio_backend():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_database(ROOT, tmp_path_factory.mktemp("db") / f"{NAME}.db")
+def built(built_db) -> Path:
+    return built_db
 
 
 @pytest.fixture(scope="module")
@@ -394,10 +394,10 @@ async def test_nothing_writes_to_the_database(ds, built):
     assert hashlib.sha256(built.read_bytes()).hexdigest() == before
 
 
-async def test_row_counts_come_from_datasette_inspect(ds, built):
-    inspected = json.loads(built.with_name(f"{NAME}.inspect.json").read_text(encoding="utf-8"))
-    assert inspected[NAME]["hash"] == hashlib.sha256(built.read_bytes()).hexdigest()
-    assert inspected[NAME]["tables"]["persons"]["count"] == len(rows_of("persons"))
+async def test_row_counts_come_from_the_inspected_database(ds, built):
+    assert ds.inspect_data[NAME]["hash"] == hashlib.sha256(built.read_bytes()).hexdigest()
+    assert ds.inspect_data[NAME]["tables"]["persons"]["count"] == len(rows_of("persons"))
+    assert not list(built.parent.glob("*.inspect.json"))
     databases = await get_json(ds, "/-/databases.json")
     assert [(d["name"], d["is_mutable"]) for d in databases] == [(NAME, False)]
 
@@ -415,11 +415,11 @@ def running_server(db: Path):
         yield int(url.rsplit(":", 1)[1])
 
 
-def test_the_server_listens_on_127_0_0_1_only(built):
-    with running_server(built) as port:
-        response = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
-        assert response.status_code == 200 and SPEC.metadata["title"] in response.text
-        listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
-        local = {fields[1] for fields in listening if fields[3] == "0A" and fields[1].endswith(f":{port:04X}")}
-        assert local == {f"0100007F:{port:04X}"}  # 127.0.0.1, in /proc's little-endian hex
-        assert httpx.post(f"http://127.0.0.1:{port}/", timeout=10).status_code == 405
+def test_the_server_listens_on_127_0_0_1_only(live_server):
+    port = int(live_server.url.rsplit(":", 1)[1])
+    response = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+    assert response.status_code == 200 and SPEC.metadata["title"] in response.text
+    listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    local = {fields[1] for fields in listening if fields[3] == "0A" and fields[1].endswith(f":{port:04X}")}
+    assert local == {f"0100007F:{port:04X}"}  # 127.0.0.1, in /proc's little-endian hex
+    assert httpx.post(f"http://127.0.0.1:{port}/", timeout=10).status_code == 405
