@@ -47,9 +47,10 @@ SETTINGS = {
     "facet_time_limit_ms": 200,
     "num_sql_threads": 3,
 }
-# The longest value (string or blob) any SQL expression may build. The longest value of the database is a seed's
-# text (4.5 kB today); 1 MiB leaves room for a thousand times that, and 1,000 rows of it stay near 1 GiB at worst
-# within the 1 s time limit (tests/test_server_hardening.py measures the real cost).
+# The longest value (string or blob) any SQL expression may build or read. The longest value of the database is
+# a seed's text (4.5 kB today; a long article is under 100 kB); 256 KiB leaves room for that, and a query's 1,000
+# rows stay under 256 MiB per column (measured with two columns of 1 MB printf: less than 64 MiB, the printf bound
+# answering NULL; tests/test_server_hardening.py).
 SQLITE_VALUE_LIMIT = 256 * 1024
 SQLITE_SQL_LIMIT = 100_000  # the longest SQL statement, in bytes (a canned query is under 2 kB)
 # SQL functions that read or write files, load code, or hand out memory addresses (fts3_tokenizer returns the
@@ -61,7 +62,7 @@ DENIED_FUNCTIONS = frozenset({"fts3_tokenizer", "load_extension", "readfile", "w
 DENIED_TABLES = frozenset({"pragma_database_list"})
 PRINTF_NAMES = ("printf", "format")  # format() is printf() under its SQL-standard name
 MAX_PATH_BYTES = 1024  # the longest path of any page (a row of a table with a long composite key stays far below)
-MAX_QUERY_BYTES = 8192  # a canned query's parameters or a hand-written SQL query of a few kB
+MAX_QUERY_BYTES = 16384  # a canned query's parameters, or a hand-written SQL query of several kB, percent-encoded
 ODD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})  # Unicode categories no page's address holds
 GZIP_MIN_BYTES = 500
 DEFAULT_CACHE_MIB = 64

@@ -14,11 +14,14 @@ max-age=...`, `Vary: Accept-Encoding`, and 304 Not Modified when If-None-Match n
 least gzip_min_bytes are stored gzip-compressed too (once, deterministically: mtime 0) and sent so to clients
 that accept gzip; the gzip middleware outside leaves a body that already has a Content-Encoding alone.
 The key includes the Host header, since the application writes absolute URLs from it.
+Concurrent misses of one key compute it once: the others wait for that answer (or, if it is not kept, compute
+their own).
 Warming: when the application's lifespan startup completes, the warm paths are requested once (with the Host
 that clients of `make serve` send: 127.0.0.1:PORT).
 """
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 from collections import OrderedDict
@@ -78,6 +81,7 @@ class ResponseCache:
         self.max_entry_bytes, self.max_age, self.gzip_min_bytes = min(max_entry_bytes, max_bytes), max_age, gzip_min_bytes
         self.warm_paths = list(warm)
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.pending: dict[tuple, asyncio.Future] = {}  # keys being computed: concurrent misses wait, not recompute
         self.bytes = 0
         self.hits = self.misses = 0
 
@@ -96,6 +100,8 @@ class ResponseCache:
         key = (header(scope.get("headers", ()), b"host") or b"", scope.get("raw_path") or scope["path"].encode("utf-8"),
                query)
         entry = self.entries.get(key)
+        if entry is None and key in self.pending:
+            entry = await asyncio.shield(self.pending[key])  # being computed for another request: wait for it
         if entry is not None:
             self.entries.move_to_end(key)
             self.hits += 1
@@ -103,7 +109,14 @@ class ResponseCache:
             self.misses += 1
             inner = {**scope, "method": "GET", "query_string": query,
                      "headers": [(n, v) for n, v in scope.get("headers", ()) if n != b"accept-encoding"]}
-            entry = await self._compute(inner, receive, send, key, head=scope["method"] == "HEAD")
+            computed = self.pending.setdefault(key, asyncio.get_running_loop().create_future())
+            try:
+                entry = await self._compute(inner, receive, send, key, head=scope["method"] == "HEAD")
+            finally:
+                if self.pending.get(key) is computed:
+                    del self.pending[key]
+                if not computed.done():
+                    computed.set_result(entry if key in self.entries else None)  # None: the waiters compute it
             if entry is None:
                 return  # answered already: not cacheable, or streamed
         await self._answer(entry, scope, send)

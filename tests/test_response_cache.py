@@ -226,3 +226,21 @@ def test_the_live_server_runs_two_worker_processes(live_server):
     # uvicorn's workers are multiprocessing children (a resource tracker may run beside them)
     assert sum(1 for parent, command in processes.values() if parent == servers[0] and b"spawn_main" in command) == 2
     assert httpx.get(live_server.url + "/").status_code == 200
+
+
+async def test_concurrent_misses_of_one_page_compute_it_once():
+    import asyncio
+
+    calls = []
+
+    async def slow_app(scope, receive, send):
+        calls.append(scope["path"])
+        await asyncio.sleep(0.05)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"page " + scope["path"].encode()})
+
+    cache = ResponseCache(slow_app, version="v", max_bytes=1_000_000)
+    async with client_of(cache) as client:
+        answers = await asyncio.gather(*(client.get("/a") for _ in range(10)), client.get("/b"))
+    assert [a.text for a in answers] == ["page /a"] * 10 + ["page /b"]
+    assert sorted(calls) == ["/a", "/b"] and cache.hits == 9
