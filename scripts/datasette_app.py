@@ -82,9 +82,9 @@ PRINTF_CONVERSION = re.compile(r"%[-+ 0#!,]*(\*|\d+)?(?:\.(\*|\d+))?(%|[a-zA-Z])
 
 def bounded_printf(helper: sqlite3.Connection):
     """SQLite's printf() (and its alias format()), answering NULL to a width or precision past SQLITE_VALUE_LIMIT
-    before SQLite sees it. SQLite 3.40 answers `printf('%.*c', 600000000, 'x')` with NULL under the length limit, but only
-    after 20-40 s of CPU inside the one call, where the time limit (a progress handler between steps) cannot stop it.
-    A bounded call is evaluated by SQLite's own printf on a helper connection with the same limits."""
+    before SQLite sees it. SQLite 3.40 answers `printf('%.*c', 600000000, 'x')` with NULL under the length limit,
+    but only after 20-40 s of CPU inside the one call, where the time limit (a progress handler between steps)
+    cannot stop it. A bounded call is evaluated by SQLite's own printf on a helper connection with the same limits."""
     def printf(template, *args):
         if template is None:
             return None
@@ -141,8 +141,9 @@ def inspect_data(db: Path) -> dict:
 
 
 def _datasette_class():
-    from datasette.app import Datasette  # first: it registers Datasette's default plugins, handle_exception among them
-    from datasette import handle_exception  # noqa: I001
+    # datasette.app first: importing it registers Datasette's default plugins, handle_exception among them
+    from datasette.app import Datasette  # noqa: I001
+    from datasette import handle_exception
 
     # Datasette's default error handler prints every 404 and 400 as a rich traceback with the locals of each frame,
     # and raises (a 500) when the 404 did not come from an exception (`//etc/passwd`). Without rich it renders the
@@ -274,10 +275,10 @@ ENVIRONMENT = "DATASETTE_APP_ARGS"  # how uvicorn's worker processes receive the
 
 
 class NoDelayHttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol (httptools, its faster parser) with Nagle's algorithm off on every connection. asyncio turns it off itself, but
-    not on the sockets of uvicorn's worker processes (the listening socket they inherit has no protocol number), so
-    with --workers 2 every keep-alive answer, sent as headers then body, waited ~40 ms for the client's delayed ACK
-    (measured: 44 ms a cached page with 2 workers, 0.3 ms with 1)."""
+    """uvicorn's HTTP/1.1 protocol (httptools, its faster parser) with Nagle's algorithm off on every connection.
+    asyncio turns it off itself, but not on the sockets of uvicorn's worker processes (the listening socket they
+    inherit has no protocol number), so with --workers 2 every keep-alive answer, sent as headers then body, waited
+    ~40 ms for the client's delayed ACK (measured: 44 ms a cached page with 2 workers, 0.3 ms with 1)."""
 
     def connection_made(self, transport):
         connection = transport.get_extra_info("socket")

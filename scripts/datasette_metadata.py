@@ -22,8 +22,16 @@ import yaml
 
 from scripts.build_sqlite import ADDED_OBJECTS, package_name
 from scripts.csvio import read_rows
-from scripts.datasette_config import (EVIDENCE_VIEW, PLUGIN_NAME, QUERIES_CONFIG, SOURCE_TEXTS, STYLESHEET, TABLES_CONFIG,
-                                      VIEWS_CONFIG, article_path)
+from scripts.datasette_config import (
+    EVIDENCE_VIEW,
+    PLUGIN_NAME,
+    QUERIES_CONFIG,
+    SOURCE_TEXTS,
+    STYLESHEET,
+    TABLES_CONFIG,
+    VIEWS_CONFIG,
+    article_path,
+)
 from scripts.schemas import FieldSpec, PackageSpec, load_spec
 
 FIELD_REFERENCE = re.compile(r"^(?P<table>[a-z_]+)\.(?P<field>[a-z_]+)$")

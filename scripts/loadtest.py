@@ -34,7 +34,7 @@ import httpx
 
 from scripts.build_sqlite import default_output
 from scripts.csvio import read_rows
-from scripts.datasette_config import (CODE_ROOT, PLUGINS_DIR, STATIC_DIR, STATIC_MOUNT, TEMPLATES_DIR, article_path)
+from scripts.datasette_config import CODE_ROOT, PLUGINS_DIR, STATIC_DIR, STATIC_MOUNT, TEMPLATES_DIR, article_path
 
 RECORD_FILE = "docs/reliability.md"
 START, END = "<!-- loadtest:start -->", "<!-- loadtest:end -->"
@@ -173,8 +173,9 @@ LAYERS_START, LAYERS_END = "<!-- loadtest-layers:start -->", "<!-- loadtest-laye
 
 
 def machine() -> str:
-    return (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the end")
+    return (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 def write_between(target: Path, start: str, end: str, block: str) -> None:

@@ -1,23 +1,21 @@
 """An ASGI response cache for an application that serves an immutable database (scripts/datasette_app.py puts it
 around Datasette): each answer is computed once per worker, then served from memory.
 
-What is cached: GET and HEAD requests (HEAD is answered from the GET answer, without its body) that carry no
-Cookie and no Authorization header (Datasette's actor comes from them) and no `_trace` parameter, whose answer is
-a 200 without Set-Cookie, and whose body is at most max_entry_bytes (a longer one, a large CSV, is streamed to the
-client as it comes and not kept). Everything else passes through untouched, errors included.
-The key is the Host header, the path as sent plus the query string normalised (each name and value percent-decoded and encoded
-again the one way, in the order given, empty pairs dropped); the application receives the normalised query
-string, so the cached answer is exactly what it answers for the key.
-Memory: entries (body and its gzip form) are evicted least recently used first once their total passes
-max_bytes (gzip_min_bytes None: no gzip form). HTTP: a strong ETag (the database's hash, the key and the encoding), `Cache-Control: public,
-max-age=...`, `Vary: Accept-Encoding`, and 304 Not Modified when If-None-Match names the ETag. Text bodies of at
-least gzip_min_bytes are stored gzip-compressed too (once, deterministically: mtime 0) and sent so to clients
-that accept gzip; the gzip middleware outside leaves a body that already has a Content-Encoding alone.
-The key includes the Host header, since the application writes absolute URLs from it.
-Concurrent misses of one key compute it once: the others wait for that answer (or, if it is not kept, compute
-their own).
-Warming: when the application's lifespan startup completes, the warm paths are requested once (with the Host
-that clients of `make serve` send: 127.0.0.1:PORT).
+- What is kept: answers to GET and HEAD requests (HEAD is answered from the GET answer, without its body) that carry
+  no Cookie and no Authorization header (Datasette's actor comes from them) and no `_trace` parameter, when the
+  answer is a 200 without Set-Cookie and its body is at most max_entry_bytes (a longer one, a large CSV, is streamed
+  to the client as it comes and not kept). Everything else passes through untouched, errors included.
+- The key: the Host header (the application writes absolute URLs from it), the path as sent, and the query string
+  normalised (each name and value percent-decoded and encoded again the one way, in the order given, empty pairs
+  dropped). The application receives the normalised query string, so a kept answer is exactly its answer for the
+  key. Concurrent misses of one key compute it once; the others wait for that answer.
+- Memory: entries (body and gzip form) are evicted least recently used first once their total passes max_bytes.
+- HTTP: a strong ETag (the database's hash, the key and the encoding), `Cache-Control: public, max-age=...`,
+  `Vary: Accept-Encoding`, and 304 Not Modified when If-None-Match names the ETag. Text bodies of at least
+  gzip_min_bytes are also stored gzip-compressed (once, deterministically: mtime 0, so every worker has the same
+  bytes for an ETag) and sent so to clients that accept gzip (gzip_min_bytes None: never).
+- Warming: when the application's lifespan startup completes, the warm paths are requested once, with the Host
+  that clients of `make serve` send (127.0.0.1:PORT).
 """
 from __future__ import annotations
 
@@ -53,8 +51,10 @@ class Entry:
 def normalised_query(query_string: bytes) -> bytes:
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
                       errors="surrogateescape")
-    return "&".join(f"{quote(name, safe='', errors='surrogateescape')}={quote(value, safe='', errors='surrogateescape')}"
-                    for name, value in pairs).encode("ascii")
+    def encoded(text: str) -> str:
+        return quote(text, safe="", errors="surrogateescape")
+
+    return "&".join(f"{encoded(name)}={encoded(value)}" for name, value in pairs).encode("ascii")
 
 
 def accepts_gzip(scope) -> bool:
@@ -78,7 +78,8 @@ class ResponseCache:
     def __init__(self, app, version: str, max_bytes: int, max_entry_bytes: int = MAX_ENTRY_BYTES,
                  max_age: int = MAX_AGE, gzip_min_bytes: int | None = GZIP_MIN_BYTES, warm=(), warm_host="localhost"):
         self.app, self.version, self.max_bytes, self.warm_host = app, version, max_bytes, warm_host.encode("idna")
-        self.max_entry_bytes, self.max_age, self.gzip_min_bytes = min(max_entry_bytes, max_bytes), max_age, gzip_min_bytes
+        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
+        self.max_age, self.gzip_min_bytes = max_age, gzip_min_bytes
         self.warm_paths = list(warm)
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
         self.pending: dict[tuple, asyncio.Future] = {}  # keys being computed: concurrent misses wait, not recompute
@@ -189,7 +190,8 @@ class ResponseCache:
         kept = [(n, v) for n, v in headers if n.lower() not in DROPPED_HEADERS]
         content_type = header(headers, b"content-type") or b""
         gzipped = None
-        if self.gzip_min_bytes is not None and len(body) >= self.gzip_min_bytes and content_type.startswith(COMPRESSIBLE):
+        compress = self.gzip_min_bytes is not None and len(body) >= self.gzip_min_bytes
+        if compress and content_type.startswith(COMPRESSIBLE):
             gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         digest = hashlib.sha256(repr((self.version, key)).encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return Entry(status, kept, body, gzipped, digest)

@@ -22,6 +22,7 @@ from markupsafe import escape
 
 from scripts.build_sqlite import build_database
 from scripts.datasette_app import SETTINGS, make_datasette
+from scripts.datasette_config import PLUGINS_DIR, QUERIES_CONFIG, TABLES_CONFIG, VIEWS_CONFIG, article_path
 from scripts.datasette_metadata import build_metadata
 from scripts.loadtest import served
 from scripts.schemas import load_spec
@@ -32,9 +33,10 @@ SPEC = load_spec(ROOT)
 NAME = SPEC.metadata["name"]
 DB = f"/{NAME}"
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
+ARTICLE = article_path(SOURCE)
 MARKUP = "<script>alert('x')</script> & AT&T <b>bold</b>"
-VIEWS = yaml.safe_load((ROOT / "datasette" / "views.yaml").read_text(encoding="utf-8"))
-QUERIES = yaml.safe_load((ROOT / "datasette" / "queries.yaml").read_text(encoding="utf-8"))
+VIEWS = yaml.safe_load(VIEWS_CONFIG.read_text(encoding="utf-8"))
+QUERIES = yaml.safe_load(QUERIES_CONFIG.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -204,10 +206,10 @@ async def test_metadata_is_derived_from_the_package_and_the_schemas(ds):
     assert metadata["title"] == package["title"] and metadata["description"] == package["description"]
     assert (metadata["license"], metadata["license_url"]) == (package["licenses"][0]["name"], package["licenses"][0]["path"])
     source = rows_of("sources")[0]
-    assert source["title"] in metadata["source"] and metadata["source_url"] == f"/article/{SOURCE}"
+    assert source["title"] in metadata["source"] and metadata["source_url"] == ARTICLE
     assert package["version"] in metadata["about"]
     tables = metadata["databases"][NAME]["tables"]
-    presentation = yaml.safe_load((ROOT / "datasette" / "tables.yaml").read_text(encoding="utf-8"))
+    presentation = yaml.safe_load(TABLES_CONFIG.read_text(encoding="utf-8"))
     for table in SPEC.tables:
         entry = tables[table.name]
         assert (entry["title"], entry["description"]) == (table.title, table.description)
@@ -253,7 +255,7 @@ def test_metadata_follows_a_change_of_the_schemas(tmp_path):
 # ---------------------------------------------------------------- the annotated article
 
 async def test_the_annotated_article(ds):
-    response = await ds.client.get(f"/article/{SOURCE}")
+    response = await ds.client.get(ARTICLE)
     assert response.status_code == 200
     page = response.text
     article = re.search(r'<div class="article-text">(.*?)</div>', page, re.S).group(1)
@@ -280,11 +282,11 @@ async def test_the_annotated_article(ds):
     legend = page.split('class="legend"', 1)[1].split("</section>", 1)[0]
     for table in {t for t, _, _ in cited}:
         assert f'href="{DB}/{table}"' in legend
-    assert (await ds.client.get("/article/no-such-source")).status_code == 404
+    assert (await ds.client.get(article_path("no-such-source"))).status_code == 404
 
 
 def test_crossing_and_identical_spans_are_cut_into_pieces_that_show_every_layer():
-    spec = importlib.util.spec_from_file_location("article_plugin", ROOT / "datasette" / "plugins" / "article.py")
+    spec = importlib.util.spec_from_file_location("article_plugin", PLUGINS_DIR / "article.py")
     plugin = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(plugin)
 
@@ -302,13 +304,13 @@ def test_crossing_and_identical_spans_are_cut_into_pieces_that_show_every_layer(
 
 async def test_the_article_is_linked_from_the_home_page_sources_and_every_evidence(ds):
     home = (await ds.client.get("/")).text
-    assert f'href="/article/{SOURCE}"' in home and "Read the annotated article" in home
+    assert f'href="{ARTICLE}"' in home and "Read the annotated article" in home
     sources = (await ds.client.get(f"{DB}/sources")).text
-    assert f'<a class="article-link" href="/article/{SOURCE}"' in sources
-    article = (await ds.client.get(f"/article/{SOURCE}")).text
+    assert f'<a class="article-link" href="{ARTICLE}"' in sources
+    article = (await ds.client.get(ARTICLE)).text
     for page in (f"{DB}/quotes", f"{DB}/persons/shashi-tharoor", f"{DB}/quotes_with_speakers",
                  f"{DB}/who_said_what?speaker="):
-        links = re.findall(rf'class="evidence-link" href="/article/{SOURCE}#(span-\d+-\d+)"', (await ds.client.get(page)).text)
+        links = re.findall(rf'class="evidence-link" href="{ARTICLE}#(span-\d+-\d+)"', (await ds.client.get(page)).text)
         assert links, page
         for anchor in links:
             assert f'id="{anchor}"' in article, (page, anchor)
@@ -345,12 +347,12 @@ def markup_ds(tmp_path_factory):
 
 
 async def test_markup_in_the_data_comes_out_escaped(markup_ds):
-    for path in (f"/article/{SOURCE}", f"{DB}/persons/shashi-tharoor", f"{DB}/persons", f"{DB}/source_notes",
+    for path in (ARTICLE, f"{DB}/persons/shashi-tharoor", f"{DB}/persons", f"{DB}/source_notes",
                  f"{DB}/evidence_for_row?table=source_notes&id=zz-markup-in-the-seed"):
         page = (await markup_ds.client.get(path)).text
         assert "<script>alert" not in page and "<b>bold" not in page, path
         assert re.search(r"&lt;script&gt;alert\((&#39;|&#x27;|')x(&#39;|&#x27;|')\)&lt;/script&gt; &amp; AT&amp;T", page), path
-    article = (await markup_ds.client.get(f"/article/{SOURCE}")).text
+    article = (await markup_ds.client.get(ARTICLE)).text
     assert re.search(r'<mark class="c\d+"[^>]*>&lt;script&gt;alert', article)
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from scripts.datasette_app import served_app
-from scripts.datasette_config import SECURITY_HEADERS
+from scripts.datasette_config import SECURITY_HEADERS, article_path
 from scripts.loadtest import page_mix, server_command
 from scripts.response_cache import ResponseCache, normalised_query
 from tests.conftest import ROOT
@@ -94,7 +94,7 @@ async def test_the_cache_is_warmed_at_start_with_home_tables_and_article(built_d
     await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
     assert sent[0] == "lifespan.startup.complete"
     paths = {key[1].decode() for key in cache.entries}
-    assert {"/", DB, f"{DB}/persons", f"{DB}/evidence_spans", "/article/myind-2025-06-04-bhutto-isi-raw"} <= paths
+    assert {"/", DB, f"{DB}/persons", f"{DB}/evidence_spans", article_path("myind-2025-06-04-bhutto-isi-raw")} <= paths
     assert len(cache.entries) == len(cache.warm_paths) and cache.hits == 0
     async with client_of(app) as client:
         await client.get(f"{DB}/quotes")

@@ -18,9 +18,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pytest
 
-from scripts.datasette_app import (DENIED_FUNCTIONS, SQLITE_VALUE_LIMIT, harden_connection, make_datasette,
-                                   served_app)
-from scripts.datasette_config import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
+from scripts.datasette_app import DENIED_FUNCTIONS, SQLITE_VALUE_LIMIT, harden_connection, make_datasette, served_app
+from scripts.datasette_config import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, article_path
 from scripts.loadtest import page_mix
 from tests.conftest import ROOT
 
@@ -251,7 +250,7 @@ def test_a_browser_runs_every_script_of_the_pages_and_reports_no_policy_violatio
             page.on("console", lambda message: violations.append(message.text)
                     if "Content Security Policy" in message.text else None)
             for path in ["/", DB, f"{DB}/persons", f"{DB}/persons/shashi-tharoor", f"{DB}/who_said_what?speaker=",
-                         "/article/myind-2025-06-04-bhutto-isi-raw"]:
+                         article_path("myind-2025-06-04-bhutto-isi-raw")]:
                 page.goto(live_server.url + path)
                 page.wait_for_load_state("load")
                 if path == DB:

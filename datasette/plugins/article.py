@@ -14,11 +14,11 @@ under plugins.article (scripts/datasette_metadata.py); its name and routes from 
 """
 from __future__ import annotations
 
-from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from datasette import hookimpl
 from scripts.datasette_config import ARTICLE_PREFIX, ARTICLE_ROUTE_PATTERN, PLUGIN_NAME
 
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "⟦", "⟧"
