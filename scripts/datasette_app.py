@@ -5,9 +5,10 @@
 
 `make serve` runs this; the tests call make_datasette() and served_app() for the same configured instance.
 What a request goes through, outermost first (served_app()):
-  1. guard (this module): a path or query string that no page of the server has (NUL or control characters,
-     `..` or empty segments, invalid UTF-8 after decoding, longer than MAX_PATH_BYTES / MAX_QUERY_BYTES) is
-     answered 404 before Datasette sees it; every response, whoever answers, gets SECURITY_HEADERS
+  1. guard (this module): a path or query string that no page of the server has (control, bidirectional,
+     zero-width, private-use or unassigned characters, `.`/`..` or empty segments, invalid UTF-8 after decoding,
+     longer than MAX_PATH_BYTES / MAX_QUERY_BYTES) is answered 404 before Datasette sees it, request headers over
+     MAX_HEADER_BYTES 431; every response, whoever answers, gets SECURITY_HEADERS
      (scripts/datasette_config.py: Content-Security-Policy, nosniff, DENY framing, Referrer-Policy);
   2. gzip (asgi-gzip, a maintained middleware) for text bodies of at least GZIP_MIN_BYTES that the cache did not
      answer (the cache keeps its entries compressed once, and the middleware leaves an encoded body alone);
@@ -62,6 +63,7 @@ DENIED_FUNCTIONS = frozenset({"fts3_tokenizer", "load_extension", "readfile", "w
 DENIED_TABLES = frozenset({"pragma_database_list"})
 PRINTF_NAMES = ("printf", "format")  # format() is printf() under its SQL-standard name
 MAX_PATH_BYTES = 1024  # the longest path of any page (a row of a table with a long composite key stays far below)
+MAX_HEADER_BYTES = 32768  # all request headers together; uvicorn's httptools parser sets no bound of its own
 MAX_QUERY_BYTES = 16384  # a canned query's parameters, or a hand-written SQL query of several kB, percent-encoded
 ODD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})  # Unicode categories no page's address holds
 GZIP_MIN_BYTES = 500
@@ -200,6 +202,7 @@ def make_datasette(db: Path | str, root: Path | str = "."):
 
 SECURITY_HEADER_ITEMS = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()]
 NOT_FOUND_BODY = b"Not found.\n"
+HEADERS_TOO_LARGE_BODY = b"Request header fields too large.\n"
 
 
 def odd_request(scope) -> bool:
@@ -220,6 +223,15 @@ def odd_request(scope) -> bool:
     return any(unicodedata.category(c) in ODD_CATEGORIES for c in path)
 
 
+def refused_request(scope) -> tuple[int, bytes] | None:
+    """(status, body) for a request the guard answers itself, None for one that goes on."""
+    if sum(len(name) + len(value) for name, value in scope.get("headers", ())) > MAX_HEADER_BYTES:
+        return 431, HEADERS_TOO_LARGE_BODY
+    if odd_request(scope):
+        return 404, NOT_FOUND_BODY
+    return None
+
+
 def with_security_headers(headers) -> list:
     names = {name for name, _ in SECURITY_HEADER_ITEMS}
     return [(name, value) for name, value in headers if name.lower() not in names] + SECURITY_HEADER_ITEMS
@@ -237,11 +249,13 @@ def guarded(app):
                 message = {**message, "headers": with_security_headers(message.get("headers", []))}
             await send(message)
 
-        if odd_request(scope):
-            await send_with_headers({"type": "http.response.start", "status": 404,
+        refusal = refused_request(scope)
+        if refusal is not None:
+            status, body = refusal
+            await send_with_headers({"type": "http.response.start", "status": status,
                                      "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                                 (b"content-length", str(len(NOT_FOUND_BODY)).encode())]})
-            await send_with_headers({"type": "http.response.body", "body": NOT_FOUND_BODY})
+                                                 (b"content-length", str(len(body)).encode())]})
+            await send_with_headers({"type": "http.response.body", "body": body})
             return
         await app(scope, receive, send_with_headers)
     guard.app = app  # the layer inside, as middleware classes expose it
