@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8001
 HOST ?= 127.0.0.1
+WORKERS ?= 2
 
-.PHONY: check test serve build sentences package docs dist bench loadtest clean
+.PHONY: check test serve build sentences package docs dist bench loadtest loadtest-layers clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +32,10 @@ test: $(STAMP)
 build: $(STAMP)
 	$(PY) -m scripts.build_sqlite
 
+# Two uvicorn workers, response cache, gzip, security headers (scripts/datasette_app.py). The Dockerfile runs the
+# same command line (tests/test_response_cache.py compares them).
 serve: build
-	$(PY) -m scripts.datasette_app --host $(HOST) --port $(PORT)
+	$(PY) -m scripts.datasette_app --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 # --- Citable release (issue 5): codebook and pictures, release bundle
 docs: $(STAMP)
@@ -44,9 +47,13 @@ dist: build
 	$(PY) -m scripts.dist
 
 # --- Hardening and scale (issues 6 and 7)
-# 5,000 requests at concurrency 50 against the `make serve` server; figures recorded in docs/reliability.md.
+# 5,000 requests at concurrency 50 against the `make serve` server and against plain `datasette serve -i` of the same
+# database; figures and their ratio recorded in docs/reliability.md. loadtest-layers: what each layer buys.
 loadtest: build
 	$(PY) -m scripts.loadtest --requests 5000 --concurrency 50 --record
+
+loadtest-layers: build
+	$(PY) -m scripts.loadtest --layers --requests 3000 --concurrency 50 --record
 
 bench: $(STAMP)
 	$(PY) -m scripts.bench $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS))

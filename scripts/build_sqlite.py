@@ -38,13 +38,8 @@ from scripts.check import PackageRefused, Vetted, checked_package
 from scripts.check.inputs import MAX_DESCRIPTOR_BYTES, read_capped, strict_json
 from scripts.check.runner import watchdog
 from scripts.schemas import PackageSpec, TableSpec
+from scripts.datasette_config import CODE_ROOT, EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG, database_path
 
-CODE_ROOT = Path(__file__).resolve().parent.parent  # the project: scripts/ and datasette/ (a package has neither)
-DATASETTE_DIR = CODE_ROOT / "datasette"  # how the database is searched and shown: the project's, for any package
-TABLES_CONFIG = DATASETTE_DIR / "tables.yaml"
-VIEWS_CONFIG = DATASETTE_DIR / "views.yaml"
-SOURCE_TEXTS = "source_texts"
-EVIDENCE_VIEW = "evidence_spans"
 FTS_TOKENIZER = "porter"
 # Tables and views the build adds to the resources; their words live here, beside the code that makes them.
 ADDED_OBJECTS = {
@@ -99,8 +94,7 @@ def package_name(root: Path | str) -> str:
 
 def default_output(root: Path | str = ".") -> Path:
     """build/<package name from datapackage.json>.db under the package root."""
-    root = Path(root)
-    return root / "build" / f"{package_name(root)}.db"
+    return database_path(root, package_name(Path(root)))
 
 
 def load_config(spec: PackageSpec) -> BuildConfig:

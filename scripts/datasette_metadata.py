@@ -21,13 +21,20 @@ from pathlib import Path
 
 import yaml
 
-from scripts.build_sqlite import ADDED_OBJECTS, DATASETTE_DIR, EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG
+from scripts.build_sqlite import ADDED_OBJECTS
 from scripts.check import Vetted, checked_package
+from scripts.datasette_config import (
+    EVIDENCE_VIEW,
+    PLUGIN_NAME,
+    QUERIES_CONFIG,
+    SOURCE_TEXTS,
+    STYLESHEET,
+    TABLES_CONFIG,
+    VIEWS_CONFIG,
+    article_path,
+)
 from scripts.schemas import FieldSpec, PackageSpec
 
-QUERIES_CONFIG = DATASETTE_DIR / "queries.yaml"
-ARTICLE_ROUTE = "/article/{source_id}"
-PLUGIN_NAME = "article"  # datasette/plugins/article.py reads its configuration under this name
 FIELD_REFERENCE = re.compile(r"^(?P<table>[a-z_]+)\.(?P<field>[a-z_]+)$")
 PRESENTATION_KEYS = ("label_column", "facets", "sort", "sort_desc", "hidden", "size")
 QUERY_KEYS = ("title", "description", "sql", "params", "hide_sql")
@@ -84,10 +91,6 @@ def view_entries(spec: PackageSpec, views: dict) -> dict:
     return entries
 
 
-def article_path(source_id: str) -> str:
-    return ARTICLE_ROUTE.format(source_id=source_id)
-
-
 def plugin_config(spec: PackageSpec, views: dict) -> dict:
     """What the article plugin needs to know of the database, derived here rather than written in the plugin."""
     return {
@@ -96,6 +99,7 @@ def plugin_config(spec: PackageSpec, views: dict) -> dict:
         # in views and query results, a column named like a table's one-column key links to that row
         "key_columns": {t.primary_key[0]: t.name for t in spec.tables if len(t.primary_key) == 1},
         "views": sorted([*views, EVIDENCE_VIEW]),
+        "stylesheet": STYLESHEET,
     }
 
 

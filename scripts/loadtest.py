@@ -1,24 +1,30 @@
-"""Load test of the served dataset: a bounded number of requests at a set concurrency against `make serve`'s
-server on 127.0.0.1, over the pages a researcher hits; prints requests, errors, throughput and latency
-percentiles, then stops by itself.
+"""Load test of the served dataset: the project's server against plain Datasette on the same database, with the
+same page mix, one after the other in one run; prints requests, errors, throughput and latency percentiles of each,
+and the ratio.
 
     python -m scripts.loadtest [--requests 5000] [--concurrency 50] [--url http://127.0.0.1:PORT] [--record]
+    python -m scripts.loadtest --layers [--requests 3000]    # what each layer of the server buys
 
-Without --url it builds nothing: it starts `python -m scripts.datasette_app` (the same entry point as `make serve`)
-on a free port of 127.0.0.1 for the built database, and stops it afterwards. --record writes the figures into
-docs/reliability.md between its markers. Timings are reported, never judged: the exit status is 1 only when a
-request failed (a transport error or a status other than 200).
+The project's server is `python -m scripts.datasette_app` (what `make serve` runs: guard and headers, response
+cache, gzip, 2 uvicorn workers); plain Datasette is `datasette serve -i` of the same database with the project's
+metadata, plugin, templates and settings passed on Datasette's own command line (so every page of the mix exists
+on both). Both are started on free ports of 127.0.0.1 and stopped afterwards; the client is httpx, on the same
+machine, asking for gzip like a browser. --url measures an already running server alone. --record writes the
+figures into docs/reliability.md (--layers: docs/benchmarks.md) between their markers. Timings are reported,
+never judged: the exit status is 1 only when a request failed (a transport error or a status other than 200).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -28,6 +34,7 @@ import httpx
 
 from scripts.build_sqlite import default_output
 from scripts.csvio import read_rows
+from scripts.datasette_config import CODE_ROOT, PLUGINS_DIR, STATIC_DIR, STATIC_MOUNT, TEMPLATES_DIR, article_path
 
 RECORD_FILE = "docs/reliability.md"
 START, END = "<!-- loadtest:start -->", "<!-- loadtest:end -->"
@@ -45,18 +52,21 @@ def page_mix(root: Path, db_name: str) -> list[str]:
         f"{d}/quotes?_search=ceasefire", f"{d}/sentences?_search=delegation",
         f"{d}/who_said_what?speaker=", f"{d}/delegation_roster?delegation={delegation}",
         f"{d}/timeline?date_from=2025-04-01&date_to=2025-06-30", f"{d}/person_profile?person={person}",
-        f"/article/{source_id}", f"{d}/events.json", f"{d}/persons.json?_shape=array", f"{d}/quotes.csv",
+        article_path(source_id), f"{d}/events.json", f"{d}/persons.json?_shape=array", f"{d}/quotes.csv",
     ]
 
 
-@contextmanager
-def served(root: Path, db: Path):
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    server = subprocess.Popen([sys.executable, "-m", "scripts.datasette_app", "--root", str(root), "--db", str(db),
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def started(command: list[str], port: int, cwd: Path | None = None, log=subprocess.DEVNULL):
+    """Run a server command until the block ends; yields its URL once / answers."""
+    env = {**os.environ, "PYTHONPATH": str(CODE_ROOT)}
+    server = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -66,35 +76,76 @@ def served(root: Path, db: Path):
                 break
             except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("loadtest: the Datasette server did not start")
+                    raise SystemExit(f"loadtest: the server did not start: {' '.join(command)}")
                 time.sleep(0.2)
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=20)
+
+
+def server_command(root: Path, db: Path, port: int, *options: str) -> list[str]:
+    """The command line `make serve` runs (scripts/datasette_app.py), on a given port, with extra options."""
+    return [sys.executable, "-m", "scripts.datasette_app", "--root", str(root), "--db", str(db), "--port", str(port),
+            *options]
+
+
+@contextmanager
+def served(root: Path, db: Path, *options: str, log=subprocess.DEVNULL):
+    port = free_port()
+    with started(server_command(root, db, port, *options), port, log=log) as url:
+        yield url
+
+
+@contextmanager
+def plain_served(root: Path, db: Path):
+    """`datasette serve -i` of the same database with the project's configuration, on Datasette's command line."""
+    from scripts.datasette_app import SETTINGS
+    from scripts.datasette_metadata import build_metadata
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        metadata = Path(scratch) / "metadata.json"
+        metadata.write_text(json.dumps(build_metadata(root, db.stem)), encoding="utf-8")
+        settings = [part for name, value in SETTINGS.items() for part in ("--setting", name, str(value).lower())]
+        command = [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(metadata),
+                   "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
+                   "--static", f"{STATIC_MOUNT}:{STATIC_DIR}", *settings, "--host", "127.0.0.1", "--port", str(port)]
+        with started(command, port) as url:
+            yield url
 
 
 async def hammer(url: str, paths: list[str], total: int, concurrency: int) -> dict:
+    """total GET requests over paths in turn, concurrency at a time, each on a keep-alive connection, asking for gzip
+    like a browser. aiohttp rather than httpx: httpx's async client spent ~6 ms of CPU a request at concurrency 50,
+    so the client, not the server, set the pace."""
+    import aiohttp
+
     latencies: list[float] = []
     errors: dict[str, int] = {}
     counter = iter(range(total))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def worker(client: httpx.AsyncClient):
+    def failed(what: str) -> None:
+        errors[what] = errors.get(what, 0) + 1
+
+    async def worker(session):
         for index in counter:
             path = paths[index % len(paths)]
             started = time.perf_counter()
             try:
-                response = await client.get(path)
-                if response.status_code != 200:
-                    errors[f"{response.status_code} {path}"] = errors.get(f"{response.status_code} {path}", 0) + 1
-            except httpx.HTTPError as error:
-                errors[f"{type(error).__name__} {path}"] = errors.get(f"{type(error).__name__} {path}", 0) + 1
+                async with session.get(url + path, allow_redirects=False) as response:
+                    await response.read()
+                    if response.status != 200:
+                        failed(f"{response.status} {path}")
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                failed(f"{type(error).__name__} {path}")
             latencies.append(time.perf_counter() - started)
 
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60),
+                                     headers={"Accept-Encoding": "gzip"}) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return {"requests": len(latencies), "errors": sum(errors.values()), "error_detail": errors,
@@ -110,17 +161,54 @@ def summary(result: dict) -> str:
             f"({result['seconds']:.1f} s)")
 
 
-def record(root: Path, result: dict) -> None:
-    target = root / RECORD_FILE
+LAYERS = (  # (label, options of scripts.datasette_app): each row adds one layer to the row above
+    ("Datasette alone (no cache, no gzip, 1 worker)", ("--no-cache", "--no-gzip", "--workers", "1")),
+    ("+ gzip", ("--no-cache", "--workers", "1")),
+    ("+ response cache", ("--workers", "1")),
+    ("+ second worker (what `make serve` runs)", ("--workers", "2")),
+    ("cache and 2 workers, no gzip", ("--no-gzip", "--workers", "2")),
+)
+BENCH_FILE = "docs/benchmarks.md"
+LAYERS_START, LAYERS_END = "<!-- loadtest-layers:start -->", "<!-- loadtest-layers:end -->"
+
+
+def machine() -> str:
+    return (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
+def write_between(target: Path, start: str, end: str, block: str) -> None:
     text = target.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"loadtest: {target} lacks the markers {START} ... {END}")
-    load = os.getloadavg()[0]
-    block = (f"{START}\nMeasured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.2f} at the end:\n\n"
-             f"    {summary(result)}\n{END}")
-    before, rest = text.split(START, 1)
-    target.write_text(before + block + rest.split(END, 1)[1], encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"loadtest: {target} lacks the markers {start} ... {end}")
+    before, rest = text.split(start, 1)
+    target.write_text(before + start + "\n" + block + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+
+
+def comparison(ours: dict, plain: dict) -> str:
+    return (f"    project server (make serve): {summary(ours)}\n"
+            f"    plain datasette serve -i:    {summary(plain)}\n"
+            f"    throughput ratio: {ours['throughput'] / plain['throughput']:.1f} x; "
+            f"p95 ratio: {plain['p95_ms'] / ours['p95_ms']:.1f} x lower")
+
+
+def measure_layers(root: Path, db: Path, paths: list[str], total: int, concurrency: int) -> list[tuple[str, dict]]:
+    results = []
+    for label, options in LAYERS:
+        with served(root, db, *options) as url:
+            results.append((label, asyncio.run(hammer(url, paths, total, concurrency))))
+        print(f"{label}: {summary(results[-1][1])}", flush=True)
+    return results
+
+
+def layers_table(results: list[tuple[str, dict]]) -> str:
+    lines = ["| server | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |", "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {label} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
+              f"{r['errors']} |" for label, r in results]
+    first = results[0][1]
+    return (f"{machine()}; {first['requests']} requests at concurrency {first['concurrency']} over "
+            f"{first['pages']} pages for each row:\n\n" + "\n".join(lines))
 
 
 def main(argv=None) -> int:
@@ -128,8 +216,9 @@ def main(argv=None) -> int:
     parser.add_argument("--root", default=".", help="package directory (default: .)")
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--url", help="an already running server (default: start one on 127.0.0.1)")
-    parser.add_argument("--record", action="store_true", help=f"write the figures into {RECORD_FILE}")
+    parser.add_argument("--url", help="an already running server, measured alone")
+    parser.add_argument("--layers", action="store_true", help="measure each layer of the server in turn")
+    parser.add_argument("--record", action="store_true", help=f"write the figures into {RECORD_FILE} ({BENCH_FILE})")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
@@ -140,16 +229,26 @@ def main(argv=None) -> int:
         return 1
     paths = page_mix(root, db.stem)
     if args.url:
-        result = asyncio.run(hammer(args.url, paths, args.requests, args.concurrency))
+        results = [asyncio.run(hammer(args.url, paths, args.requests, args.concurrency))]
+        print(summary(results[0]))
+    elif args.layers:
+        layers = measure_layers(root, db, paths, args.requests, args.concurrency)
+        results = [r for _, r in layers]
+        if args.record:
+            write_between(root / BENCH_FILE, LAYERS_START, LAYERS_END, layers_table(layers))
     else:
+        with plain_served(root, db) as url:
+            plain = asyncio.run(hammer(url, paths, args.requests, args.concurrency))
         with served(root, db) as url:
-            result = asyncio.run(hammer(url, paths, args.requests, args.concurrency))
-    print(summary(result))
-    for what, count in sorted(result["error_detail"].items()):
-        print(f"  {count} x {what}", file=sys.stderr)
-    if args.record:
-        record(root, result)
-    return 1 if result["errors"] else 0
+            ours = asyncio.run(hammer(url, paths, args.requests, args.concurrency))
+        results = [ours, plain]
+        print(comparison(ours, plain))
+        if args.record:
+            write_between(root / RECORD_FILE, START, END, f"{machine()}:\n\n{comparison(ours, plain)}")
+    for result in results:
+        for what, count in sorted(result["error_detail"].items()):
+            print(f"  {count} x {what}", file=sys.stderr)
+    return 1 if any(result["errors"] for result in results) else 0
 
 
 if __name__ == "__main__":

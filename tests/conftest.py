@@ -113,3 +113,33 @@ def set_cell(package_dir: Path, table: str, key_column: str, key: str, column: s
 
 def snapshot(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------- one database and one server per test session
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """The real package's database, built once for the session (in a directory of its own, made read-only)."""
+    from scripts.build_sqlite import build_database, package_name
+
+    directory = tmp_path_factory.mktemp("build")
+    db = build_database(ROOT, directory / f"{package_name(ROOT)}.db")
+    directory.chmod(0o555)
+    return db
+
+
+@dataclass
+class LiveServer:
+    url: str
+    log: Path  # the server's stdout and stderr
+
+
+@pytest.fixture(scope="session")
+def live_server(built_db, tmp_path_factory):
+    """`python -m scripts.datasette_app` (what `make serve` runs, 2 workers) on a free port of 127.0.0.1, for the
+    tests that need the real process: its log, its sockets, raw HTTP."""
+    from scripts.loadtest import served
+
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with open(log, "wb") as handle, served(ROOT, built_db, log=handle) as url:
+        yield LiveServer(url, log)

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from scripts import build_sqlite
-from scripts.build_sqlite import BUILD_STEPS, EVIDENCE_VIEW, SOURCE_TEXTS, build_database
+from scripts.build_sqlite import BUILD_STEPS, build_database
+from scripts.datasette_config import EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG
 from scripts.schemas import load_spec
 from scripts.seeds import read_seed
 from tests.conftest import ROOT, copy_package, read_csv, run_module, set_cell
@@ -85,7 +86,7 @@ def test_foreign_keys_are_real_constraints_each_with_an_index(db, built, tmp_pat
 
 def test_full_text_search_with_porter_stemming(db):
     searched = {name: settings["search"] for name, settings in
-                yaml.safe_load((ROOT / "datasette" / "tables.yaml").read_text(encoding="utf-8")).items()
+                yaml.safe_load(TABLES_CONFIG.read_text(encoding="utf-8")).items()
                 if settings and settings.get("search")}
     assert {"quotes": ["text"], "sentences": ["text"], "events": ["description"]}.items() <= searched.items()
     assert {"name", "other_names"} <= set(searched["persons"])

@@ -22,6 +22,7 @@ from markupsafe import escape
 
 from scripts.build_sqlite import build_database
 from scripts.datasette_app import SETTINGS, make_datasette
+from scripts.datasette_config import PLUGINS_DIR, QUERIES_CONFIG, TABLES_CONFIG, VIEWS_CONFIG, article_path
 from scripts.datasette_metadata import build_metadata
 from scripts.package import main as package_main
 from scripts.loadtest import served
@@ -33,9 +34,10 @@ SPEC = load_spec(ROOT)
 NAME = SPEC.metadata["name"]
 DB = f"/{NAME}"
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
+ARTICLE = article_path(SOURCE)
 MARKUP = "<script>alert('x')</script> & AT&T <b>bold</b>"
-VIEWS = yaml.safe_load((ROOT / "datasette" / "views.yaml").read_text(encoding="utf-8"))
-QUERIES = yaml.safe_load((ROOT / "datasette" / "queries.yaml").read_text(encoding="utf-8"))
+VIEWS = yaml.safe_load(VIEWS_CONFIG.read_text(encoding="utf-8"))
+QUERIES = yaml.safe_load(QUERIES_CONFIG.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,8 @@ def anyio_backend():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_database(ROOT, tmp_path_factory.mktemp("db") / f"{NAME}.db")
+def built(built_db) -> Path:
+    return built_db
 
 
 @pytest.fixture(scope="module")
@@ -206,10 +208,10 @@ async def test_metadata_is_derived_from_the_package_and_the_schemas(ds):
     assert metadata["title"] == package["title"] and metadata["description"] == package["description"]
     assert (metadata["license"], metadata["license_url"]) == (package["licenses"][0]["name"], package["licenses"][0]["path"])
     source = rows_of("sources")[0]
-    assert source["title"] in metadata["source"] and metadata["source_url"] == f"/article/{SOURCE}"
+    assert source["title"] in metadata["source"] and metadata["source_url"] == ARTICLE
     assert package["version"] in metadata["about"]
     tables = metadata["databases"][NAME]["tables"]
-    presentation = yaml.safe_load((ROOT / "datasette" / "tables.yaml").read_text(encoding="utf-8"))
+    presentation = yaml.safe_load(TABLES_CONFIG.read_text(encoding="utf-8"))
     for table in SPEC.tables:
         entry = tables[table.name]
         assert (entry["title"], entry["description"]) == (table.title, table.description)
@@ -256,7 +258,7 @@ def test_metadata_follows_a_change_of_the_schemas(tmp_path):
 # ---------------------------------------------------------------- the annotated article
 
 async def test_the_annotated_article(ds):
-    response = await ds.client.get(f"/article/{SOURCE}")
+    response = await ds.client.get(ARTICLE)
     assert response.status_code == 200
     page = response.text
     article = re.search(r'<div class="article-text">(.*?)</div>', page, re.S).group(1)
@@ -283,11 +285,11 @@ async def test_the_annotated_article(ds):
     legend = page.split('class="legend"', 1)[1].split("</section>", 1)[0]
     for table in {t for t, _, _ in cited}:
         assert f'href="{DB}/{table}"' in legend
-    assert (await ds.client.get("/article/no-such-source")).status_code == 404
+    assert (await ds.client.get(article_path("no-such-source"))).status_code == 404
 
 
 def test_crossing_and_identical_spans_are_cut_into_pieces_that_show_every_layer():
-    spec = importlib.util.spec_from_file_location("article_plugin", ROOT / "datasette" / "plugins" / "article.py")
+    spec = importlib.util.spec_from_file_location("article_plugin", PLUGINS_DIR / "article.py")
     plugin = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(plugin)
 
@@ -305,13 +307,13 @@ def test_crossing_and_identical_spans_are_cut_into_pieces_that_show_every_layer(
 
 async def test_the_article_is_linked_from_the_home_page_sources_and_every_evidence(ds):
     home = (await ds.client.get("/")).text
-    assert f'href="/article/{SOURCE}"' in home and "Read the annotated article" in home
+    assert f'href="{ARTICLE}"' in home and "Read the annotated article" in home
     sources = (await ds.client.get(f"{DB}/sources")).text
-    assert f'<a class="article-link" href="/article/{SOURCE}"' in sources
-    article = (await ds.client.get(f"/article/{SOURCE}")).text
+    assert f'<a class="article-link" href="{ARTICLE}"' in sources
+    article = (await ds.client.get(ARTICLE)).text
     for page in (f"{DB}/quotes", f"{DB}/roles/shashi-tharoor-chairperson-standing-committee-external-affairs", f"{DB}/quotes_with_speakers",
                  f"{DB}/who_said_what?speaker="):
-        links = re.findall(rf'class="evidence-link" href="/article/{SOURCE}#(span-\d+-\d+)"', (await ds.client.get(page)).text)
+        links = re.findall(rf'class="evidence-link" href="{ARTICLE}#(span-\d+-\d+)"', (await ds.client.get(page)).text)
         assert links, page
         for anchor in links:
             assert f'id="{anchor}"' in article, (page, anchor)
@@ -348,12 +350,12 @@ def markup_ds(tmp_path_factory):
 
 
 async def test_markup_in_the_data_comes_out_escaped(markup_ds):
-    for path in (f"/article/{SOURCE}", f"{DB}/persons/shashi-tharoor", f"{DB}/persons", f"{DB}/source_notes",
+    for path in (ARTICLE, f"{DB}/persons/shashi-tharoor", f"{DB}/persons", f"{DB}/source_notes",
                  f"{DB}/evidence_for_row?table=source_notes&id=zz-markup-in-the-seed"):
         page = (await markup_ds.client.get(path)).text
         assert "<script>alert" not in page and "<b>bold" not in page, path
         assert re.search(r"&lt;script&gt;alert\((&#39;|&#x27;|')x(&#39;|&#x27;|')\)&lt;/script&gt; &amp; AT&amp;T", page), path
-    article = (await markup_ds.client.get(f"/article/{SOURCE}")).text
+    article = (await markup_ds.client.get(ARTICLE)).text
     assert re.search(r'<mark class="c\d+"[^>]*>&lt;script&gt;alert', article)
 
 
@@ -397,10 +399,10 @@ async def test_nothing_writes_to_the_database(ds, built):
     assert hashlib.sha256(built.read_bytes()).hexdigest() == before
 
 
-async def test_row_counts_come_from_datasette_inspect(ds, built):
-    inspected = json.loads(built.with_name(f"{NAME}.inspect.json").read_text(encoding="utf-8"))
-    assert inspected[NAME]["hash"] == hashlib.sha256(built.read_bytes()).hexdigest()
-    assert inspected[NAME]["tables"]["persons"]["count"] == len(rows_of("persons"))
+async def test_row_counts_come_from_the_inspected_database(ds, built):
+    assert ds.inspect_data[NAME]["hash"] == hashlib.sha256(built.read_bytes()).hexdigest()
+    assert ds.inspect_data[NAME]["tables"]["persons"]["count"] == len(rows_of("persons"))
+    assert not list(built.parent.glob("*.inspect.json"))
     databases = await get_json(ds, "/-/databases.json")
     assert [(d["name"], d["is_mutable"]) for d in databases] == [(NAME, False)]
 
@@ -418,11 +420,11 @@ def running_server(db: Path):
         yield int(url.rsplit(":", 1)[1])
 
 
-def test_the_server_listens_on_127_0_0_1_only(built):
-    with running_server(built) as port:
-        response = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
-        assert response.status_code == 200 and SPEC.metadata["title"] in response.text
-        listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
-        local = {fields[1] for fields in listening if fields[3] == "0A" and fields[1].endswith(f":{port:04X}")}
-        assert local == {f"0100007F:{port:04X}"}  # 127.0.0.1, in /proc's little-endian hex
-        assert httpx.post(f"http://127.0.0.1:{port}/", timeout=10).status_code == 405
+def test_the_server_listens_on_127_0_0_1_only(live_server):
+    port = int(live_server.url.rsplit(":", 1)[1])
+    response = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+    assert response.status_code == 200 and SPEC.metadata["title"] in response.text
+    listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    local = {fields[1] for fields in listening if fields[3] == "0A" and fields[1].endswith(f":{port:04X}")}
+    assert local == {f"0100007F:{port:04X}"}  # 127.0.0.1, in /proc's little-endian hex
+    assert httpx.post(f"http://127.0.0.1:{port}/", timeout=10).status_code == 405

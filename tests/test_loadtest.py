@@ -1,28 +1,39 @@
-"""A small load on the real server entry point: every request answered, figures printed (never asserted)."""
+"""A small load on the real server entry point (the session's live server): every request answered, figures printed
+(never asserted); and the comparison with plain `datasette serve -i` as `make loadtest` runs it, in miniature."""
 import asyncio
+import shutil
 
-from scripts.build_sqlite import build_database
-from scripts.loadtest import hammer, page_mix, served, summary
+from scripts.loadtest import hammer, main, page_mix, summary
 from tests.conftest import ROOT, copy_package
 
+NAME = "india-pakistan-delegations-washington-2025"
 
-def test_a_few_hundred_requests_all_answered(tmp_path, capsys):
-    package = copy_package(tmp_path / "package")
-    name = "india-pakistan-delegations-washington-2025"
-    db = build_database(package, package / "build" / f"{name}.db")
-    paths = page_mix(package, db.stem)
+
+def test_a_few_hundred_requests_all_answered(live_server, capsys):
+    paths = page_mix(ROOT, NAME)
     assert any(path.startswith("/article/") for path in paths) and any(path.endswith(".csv") for path in paths)
-    with served(package, db) as url:
-        result = asyncio.run(hammer(url, paths, total=300, concurrency=20))
+    result = asyncio.run(hammer(live_server.url, paths, total=300, concurrency=20))
     with capsys.disabled():
         print("\nloadtest:", summary(result))
     assert result["requests"] == 300
     assert result["errors"] == 0, result["error_detail"]
 
 
-def test_failures_are_counted(tmp_path):
-    package = copy_package(tmp_path / "package")
-    db = build_database(package, package / "build" / "x.db")
-    with served(package, db) as url:
-        result = asyncio.run(hammer(url, ["/x/no-such-table", "/"], total=20, concurrency=4))
+def test_failures_are_counted(live_server):
+    result = asyncio.run(hammer(live_server.url, ["/x/no-such-table", "/"], total=20, concurrency=4))
     assert result["errors"] == 10 and "404 /x/no-such-table" in result["error_detail"]
+
+
+def test_the_comparison_with_plain_datasette_runs_both_and_records_them(tmp_path, built_db, capsys):
+    package = copy_package(tmp_path / "package")
+    (package / "build").mkdir()
+    shutil.copy(built_db, package / "build" / built_db.name)
+    (package / "docs").mkdir()
+    (package / "docs" / "reliability.md").write_text("before\n<!-- loadtest:start -->\nold\n<!-- loadtest:end -->\nafter\n")
+    assert main(["--root", str(package), "--requests", "36", "--concurrency", "4", "--record"]) == 0
+    printed = capsys.readouterr().out
+    assert "project server (make serve): 36 requests" in printed and "plain datasette serve -i:    36 requests" in printed
+    assert "throughput ratio:" in printed
+    recorded = (package / "docs" / "reliability.md").read_text()
+    assert recorded.startswith("before\n<!-- loadtest:start -->\nMeasured ") and recorded.endswith("after\n")
+    assert "old" not in recorded and "throughput ratio:" in recorded

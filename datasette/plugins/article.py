@@ -9,17 +9,18 @@
 - The server is read-only: any request but GET and HEAD is refused (405) before Datasette sees it, so no
   endpoint, Datasette's own POST forms included, can be asked to change anything.
 All text is escaped: the page goes through Jinja's autoescape, the cells through markupsafe.
-What the plugin knows of the database (table names, key columns) comes from the generated metadata, under
-plugins.article (scripts/datasette_metadata.py).
+What the plugin knows of the database (table names, key columns, the style sheet) comes from the generated metadata,
+under plugins.article (scripts/datasette_metadata.py); its name and routes from scripts/datasette_config.py.
 """
 from __future__ import annotations
 
-from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-PLUGIN = "article"
+from datasette import hookimpl
+from scripts.datasette_config import ARTICLE_PREFIX, ARTICLE_ROUTE_PATTERN, PLUGIN_NAME
+
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "⟦", "⟧"
 # ColorBrewer Set3: twelve light colours, dark text stays readable on each.
 PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462",
@@ -31,13 +32,13 @@ def config(datasette) -> dict:
     # running (immutable) instance does not change, so it is read once per instance.
     cached = getattr(datasette, "_article_plugin_config", None)
     if cached is None:
-        cached = datasette.plugin_config(PLUGIN) or {}
+        cached = datasette.plugin_config(PLUGIN_NAME) or {}
         datasette._article_plugin_config = cached
     return cached
 
 
 def article_url(datasette, source_id: str) -> str:
-    return datasette.urls.path(f"/article/{tilde_encode(source_id)}")
+    return datasette.urls.path(ARTICLE_PREFIX + tilde_encode(source_id))
 
 
 def span_anchor(start: int, end: int) -> str:
@@ -137,7 +138,7 @@ async def article_page(datasette, request):
 
 @hookimpl
 def register_routes():
-    return [(r"^/article/(?P<source_id>[^/]+)$", article_page)]
+    return [(ARTICLE_ROUTE_PATTERN, article_page)]
 
 
 # ---------------------------------------------------------------- cells
