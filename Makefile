@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8001
 HOST ?= 127.0.0.1
 
-.PHONY: check test serve build sentences package docs dist bench loadtest clean
+.PHONY: check test serve build sentences package docs dist export screenshots bench loadtest clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ docs: $(STAMP)
 
 dist: build
 	$(PY) -m scripts.dist
+
+# --- Exports (issue 13): build/exports/ (W3C Web Annotations, brat standoff, Popolo JSON) of the checked database
+export: build
+	$(PY) -m scripts.export
 
 # --- Hardening and scale (issues 6 and 7)
 # 5,000 requests at concurrency 50 against the `make serve` server; figures recorded in docs/reliability.md.

@@ -5,9 +5,12 @@
     dist/<name>-<version>.zip   datapackage.json, data/*.csv, schemas/, seeds/, README.md, CITATION.cff,
                                 CHANGELOG.md, docs/codebook.md and docs/figures/, under one folder <name>-<version>/
     dist/<name>-<version>.db    the SQLite build of the same package (scripts/build_sqlite.py)
-    dist/SHA256SUMS             `sha256sum -c SHA256SUMS` checks both
+    dist/<name>-<version>-exports.zip  the exports of the same database (scripts/export/): the W3C Web
+                                Annotation collection, the brat standoff folder and the Popolo JSON, under one
+                                folder <name>-<version>-exports/
+    dist/SHA256SUMS             `sha256sum -c SHA256SUMS` checks all three
 
-The zip is reproducible: entries sorted, every timestamp the release date of CHANGELOG.md, fixed permissions.
+The zips are reproducible: entries sorted, every timestamp the release date of CHANGELOG.md, fixed permissions.
 It refuses (exit 1, nothing written) while a generated file is stale (CITATION.cff, the codebook, the figures),
 an id of the last release is gone without a CHANGELOG line, or the check rejects the package (the SQLite
 build runs it).
@@ -27,6 +30,7 @@ from pathlib import Path
 
 from scripts import charts, citation, codebook, versioning
 from scripts.build_sqlite import BuildRefused, build_database
+from scripts.export import EXPORT_DIR as EXPORTS, render_exports
 from scripts.generated import INPUT_ERRORS
 from scripts.schemas import load_spec
 
@@ -73,15 +77,21 @@ def stale_generated_files(root: Path) -> list[str]:
 
 
 def write_zip(root: Path, target: Path, folder: str, timestamp: dt.datetime) -> None:
-    """A reproducible zip: same files in, same bytes out."""
+    """The package's zip: its files, as bundle_members lists them."""
+    write_reproducible_zip(target, {member: (root / member).read_bytes() for member in bundle_members(root)},
+                           folder, timestamp)
+
+
+def write_reproducible_zip(target: Path, members: dict[str, bytes], folder: str, timestamp: dt.datetime) -> None:
+    """A reproducible zip: same files in, same bytes out (entries sorted, one timestamp, fixed permissions)."""
     stamp = timestamp.timetuple()[:6]
     with zipfile.ZipFile(target, "w") as archive:
-        for member in bundle_members(root):
+        for member in sorted(members):
             info = zipfile.ZipInfo(f"{folder}/{member}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so that the permission bits below mean the same everywhere
             info.external_attr = (0o100000 | FILE_MODE) << 16
-            archive.writestr(info, (root / member).read_bytes(), compresslevel=9)
+            archive.writestr(info, members[member], compresslevel=9)
 
 
 def sha256_file(path: Path) -> str:
@@ -107,16 +117,20 @@ def build_dist(root: Path, output_dir: Path) -> list[Path]:
     base = f"{metadata['name']}-{version}"
     output_dir.mkdir(parents=True, exist_ok=True)
     zip_path, db_path = output_dir / f"{base}.zip", output_dir / f"{base}.db"
+    exports_path = output_dir / f"{base}-{EXPORTS}.zip"
     # Built beside the targets and moved into place, so a failure never leaves a half-written bundle.
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".dist-") as scratch:
         scratch = Path(scratch)
         write_zip(root, scratch / zip_path.name, base, released)
         build_database(root, scratch / db_path.name)
-        sums = "".join(f"{sha256_file(scratch / p.name)}  {p.name}\n" for p in (db_path, zip_path))
+        exports = {name: text.encode("utf-8") for name, text in render_exports(scratch / db_path.name, root).items()}
+        write_reproducible_zip(scratch / exports_path.name, exports, f"{base}-{EXPORTS}", released)
+        written = (db_path, exports_path, zip_path)
+        sums = "".join(f"{sha256_file(scratch / p.name)}  {p.name}\n" for p in written)
         (scratch / CHECKSUMS).write_text(sums, encoding="utf-8")
-        for name in (zip_path.name, db_path.name, CHECKSUMS):
+        for name in (*(p.name for p in written), CHECKSUMS):
             os.replace(scratch / name, output_dir / name)
-    return [zip_path, db_path, output_dir / CHECKSUMS]
+    return [zip_path, db_path, exports_path, output_dir / CHECKSUMS]
 
 
 def main(argv=None) -> int:

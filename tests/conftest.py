@@ -95,3 +95,21 @@ def set_cell(package_dir: Path, table: str, key_column: str, key: str, column: s
 
 def snapshot(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """The real package's database, built once per test session (the build runs the check)."""
+    from scripts.build_sqlite import build_database, package_name
+
+    return build_database(ROOT, tmp_path_factory.mktemp("built") / f"{package_name(ROOT)}.db")
+
+
+@pytest.fixture(scope="session")
+def exports(built_db, tmp_path_factory) -> Path:
+    """The exports of the real package (python -m scripts.export), written once per test session."""
+    from scripts.export import write_exports
+
+    output = tmp_path_factory.mktemp("exports")
+    write_exports(built_db, ROOT, output)
+    return output
