@@ -23,6 +23,7 @@ import yaml
 from scripts.build_sqlite import (ADDED_OBJECTS, DATASETTE_DIR, EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG,
                                   package_name)
 from scripts.csvio import read_rows
+from scripts.entity_kinds import ENTITY_KINDS
 from scripts.schemas import FieldSpec, PackageSpec, load_spec
 
 QUERIES_CONFIG = DATASETTE_DIR / "queries.yaml"
@@ -96,7 +97,47 @@ def plugin_config(spec: PackageSpec, views: dict) -> dict:
         # in views and query results, a column named like a table's one-column key links to that row
         "key_columns": {t.primary_key[0]: t.name for t in spec.tables if len(t.primary_key) == 1},
         "views": sorted([*views, EVIDENCE_VIEW]),
+        "entity_kinds": {kind.table: {"key": kind.key, "label": kind.label, "route": kind.route}
+                         for kind in ENTITY_KINDS if kind.table in spec.by_name},
+        "span_entities": span_entity_links(spec),
     }
+
+
+def _fields(foreign_key: dict) -> list[str]:
+    fields = foreign_key["fields"]
+    return [fields] if isinstance(fields, str) else list(fields)
+
+
+def entity_columns(spec: PackageSpec, table) -> list[list[str]]:
+    """[column, entity table] for each of the table's foreign keys to an entity table (and its own key if it is one)."""
+    entity_tables = {kind.table for kind in ENTITY_KINDS}
+    columns = [[table.primary_key[0], table.name]] if table.name in entity_tables else []
+    for foreign_key in table.foreign_keys:
+        target = foreign_key["reference"]["resource"]
+        if target in entity_tables and len(_fields(foreign_key)) == 1:
+            columns.append([_fields(foreign_key)[0], target])
+    return columns
+
+
+def span_entity_links(spec: PackageSpec) -> dict:
+    """For each table with evidence: the columns that name the entities its rows concern, directly or through an
+    association table whose key starts with the row's (an event's participants and places, a delegation's members). The article's
+    entity filter ("show only Bilawal Bhutto-Zardari") and the entity pages follow these links."""
+    links = {}
+    for table in spec.tables:
+        if not table.has_evidence:
+            continue
+        through = []
+        for child in spec.tables:
+            for foreign_key in child.foreign_keys:
+                on = _fields(foreign_key)
+                if (foreign_key["reference"]["resource"] == table.name and on == child.primary_key[:1]
+                        and child.name != table.name):
+                    columns = [c for c in entity_columns(spec, child) if c[0] != on[0]]
+                    if columns:
+                        through.append({"table": child.name, "on": on[0], "columns": columns})
+        links[table.name] = {"key": table.primary_key, "columns": entity_columns(spec, table), "through": through}
+    return links
 
 
 def build_metadata(root: Path | str = ".", database: str | None = None) -> dict:

@@ -113,3 +113,12 @@ def exports(built_db, tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("exports")
     write_exports(built_db, ROOT, output)
     return output
+
+
+@pytest.fixture(scope="session")
+def served_datasette(built_db):
+    """The configured Datasette (scripts.datasette_app.make_datasette) on the session's database, for in-process
+    requests through its ASGI client."""
+    from scripts.datasette_app import make_datasette
+
+    return make_datasette(built_db, ROOT)

@@ -277,7 +277,7 @@ async def test_the_annotated_article(ds):
     refs = article.split(f'id="span-{guterres["evidence_start"]}-{guterres["evidence_end"]}">', 1)[1].split("</sup>")[0]
     assert len(re.findall(r"<a ", refs)) >= 2
     assert re.search(r'<mark class="c\d+ overlap" data-layers="[2-9]"', article)
-    legend = page.split('class="legend"', 1)[1].split("</section>", 1)[0]
+    legend = page.split('class="layer-tables"', 1)[1].split("</fieldset>", 1)[0]
     for table in {t for t, _, _ in cited}:
         assert f'href="{DB}/{table}"' in legend
     assert (await ds.client.get("/article/no-such-source")).status_code == 404

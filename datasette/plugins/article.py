@@ -21,9 +21,8 @@ from markupsafe import Markup
 
 PLUGIN = "article"
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "⟦", "⟧"
-# ColorBrewer Set3: twelve light colours, dark text stays readable on each.
-PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462",
-           "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f")
+COLOURS = 12  # classes c0 ... c11 of datasette/static/project.css (ColorBrewer Set3)
+LAYERS_SCRIPT = "layers.js"  # beside the style sheet: the article's layer controls, without a page reload
 
 
 def config(datasette) -> dict:
@@ -94,6 +93,76 @@ async def not_found(datasette, request, message: str) -> Response:
     return Response.html(await datasette.render_template("error.html", context, request=request), status=404)
 
 
+# ---------------------------------------------------------------- layers: which rows concern which entities
+
+async def span_entities(datasette, database) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """(table, row key) -> the (entity table, entity id) pairs the row concerns, following the links that the
+    metadata derives from the foreign keys (scripts/datasette_metadata.py span_entity_links). Computed once per
+    instance: the database is immutable."""
+    cache = datasette.__dict__.setdefault("_span_entities", {})
+    if database.name in cache:
+        return cache[database.name]
+    concerns: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for table, links in config(datasette).get("span_entities", {}).items():
+        key_sql = " || ',' || ".join(f'"{column}"' for column in links["key"])
+        for columns, source, join_on in [(links["columns"], f'"{table}"', None),
+                                         *[(t["columns"], f'"{t["table"]}"', t["on"]) for t in links["through"]]]:
+            if not columns:
+                continue
+            key = key_sql if join_on is None else f'"{join_on}"'
+            selected = ", ".join(f'"{column}"' for column, _ in columns)
+            for row in (await database.execute(f"select {key} as row_key, {selected} from {source}")).rows:
+                found = concerns.setdefault((table, row["row_key"]), set())
+                found.update((target, row[column]) for column, target in columns if row[column])
+    cache[database.name] = concerns
+    return concerns
+
+
+def entity_value(entity: tuple[str, str]) -> str:
+    return f"{entity[0]}:{entity[1]}"
+
+
+def span_kind(span: dict, concerns: dict, kinds: dict) -> str | None:
+    """The entity table of a mention or of an entity's own row; None for other rows."""
+    if span["table"] in kinds:
+        return span["table"]
+    if span["table"] == "mentions":
+        return next((table for table, _ in sorted(concerns.get(("mentions", span["row_id"]), ()))), None)
+    return None
+
+
+def layer_choice(request, tables: list[str], kinds: list[str], entities: set[str]) -> dict:
+    """What the reader asked to see. No `layers` parameter: everything (the page as it is without the form)."""
+    args = request.args
+    chosen = "layers" in args
+    entity = args.get("entity") or ""
+    return {
+        "chosen": chosen,
+        "tables": [t for t in args.getlist("table") if t in tables] if chosen else list(tables),
+        "kinds": [k for k in args.getlist("kind") if k in kinds] if chosen else list(kinds),
+        "entity": entity if entity in entities else "",
+    }
+
+
+def shown(span: dict, choice: dict) -> bool:
+    if span["table"] not in choice["tables"]:
+        return False
+    if span["kind"] is not None and span["kind"] not in choice["kinds"]:
+        return False
+    return not choice["entity"] or choice["entity"] in span["entities"]
+
+
+async def entity_options(database, kinds: dict) -> list[dict]:
+    """The entity filter's choices: every entity, by kind, by name."""
+    groups = []
+    for table, kind in kinds.items():
+        rows = (await database.execute(  # every entity table has a name (issue 12's contract)
+            f'select "{kind["key"]}" as id, name from "{table}" order by name')).rows
+        groups.append({"label": kind["label"], "table": table,
+                       "options": [{"value": f"{table}:{row['id']}", "name": row["name"]} for row in rows]})
+    return groups
+
+
 async def article_page(datasette, request):
     source_id = request.url_vars["source_id"]
     database = await article_database(datasette)
@@ -112,27 +181,49 @@ async def article_page(datasette, request):
         f"from [{settings['evidence_view']}] where source_id = ? "
         "order by evidence_start, evidence_end desc, table_name, row_id", [source_id])).rows
     tables = sorted({row["table_name"] for row in rows})
-    colours = {table: index for index, table in enumerate(tables)}
+    colours = {table: index % COLOURS for index, table in enumerate(tables)}
     titles = {table: datasette.table_metadata(database.name, table).get("title") or table for table in tables}
-    spans = [{"n": n, "table": row["table_name"], "table_title": titles[row["table_name"]], "row_id": row["row_id"],
-              "start": row["evidence_start"], "end": row["evidence_end"], "evidence": row["evidence"],
-              "colour": colours[row["table_name"]], "anchor": span_anchor(row["evidence_start"], row["evidence_end"]),
-              "url": row_url(datasette, database.name, row["table_name"], row["row_id"])}
-             for n, row in enumerate(rows, start=1)]
+    kinds = settings.get("entity_kinds", {})
+    concerns = await span_entities(datasette, database)
+    options = await entity_options(database, kinds)
+    names = {option["value"]: option["name"] for group in options for option in group["options"]}
+    all_spans = []
+    for n, row in enumerate(rows, start=1):
+        span = {"n": n, "table": row["table_name"], "table_title": titles[row["table_name"]], "row_id": row["row_id"],
+                "start": row["evidence_start"], "end": row["evidence_end"], "evidence": row["evidence"],
+                "colour": colours[row["table_name"]], "anchor": span_anchor(row["evidence_start"], row["evidence_end"]),
+                "url": row_url(datasette, database.name, row["table_name"], row["row_id"])}
+        entities = sorted(concerns.get((span["table"], span["row_id"]), ()))
+        span["entities"] = [entity_value(e) for e in entities]
+        span["about"] = [{"name": names.get(entity_value(e), e[1]), "url": entity_url(datasette, kinds, *e)}
+                         for e in entities if e[0] in kinds]
+        span["kind"] = span_kind(span, concerns, kinds)
+        all_spans.append(span)
+    kinds_present = [table for table in kinds if any(s["kind"] == table for s in all_spans)]
+    choice = layer_choice(request, tables, kinds_present, set(names))
+    spans = [span for span in all_spans if shown(span, choice)]
     pieces = annotate(source["text"], spans)
     legend = [{"table": table, "title": titles[table], "colour": colours[table],
-               "hex": PALETTE[colours[table] % len(PALETTE)],
-               "count": sum(1 for s in spans if s["table"] == table),
+               "count": sum(1 for s in all_spans if s["table"] == table), "shown": table in choice["tables"],
                "url": datasette.urls.table(database.name, table)} for table in tables]
+    kind_controls = [{"table": table, "label": kinds[table]["label"], "shown": table in choice["kinds"],
+                      "count": sum(1 for s in all_spans if s["kind"] == table)} for table in kinds_present]
     context = {
-        "source": dict(source), "pieces": pieces, "spans": spans, "legend": legend,
+        "source": dict(source), "pieces": pieces, "spans": spans, "legend": legend, "kind_controls": kind_controls,
+        "entity_groups": options, "choice": choice, "total_spans": len(all_spans),
+        "entity_name": names.get(choice["entity"]),
         "overlaps": sum(1 for piece in pieces if piece["kind"] == "mark" and piece["layers"] > 1),
+        "article_url": article_url(datasette, source_id),
         "database": database.name,
         "source_url": row_url(datasette, database.name, "sources", source_id),
         "sources_url": datasette.urls.table(database.name, "sources"),
         "evidence_url": datasette.urls.table(database.name, settings["evidence_view"]),
     }
     return Response.html(await datasette.render_template("article.html", context, request=request))
+
+
+def entity_url(datasette, kinds: dict, table: str, entity_id: str) -> str:
+    return datasette.urls.path(f"/{kinds[table]['route']}/{tilde_encode(str(entity_id))}")
 
 
 @hookimpl
@@ -222,4 +313,17 @@ def extra_template_vars(template, datasette):
 def extra_css_urls(datasette):
     stylesheet = config(datasette).get("stylesheet")
     return [datasette.urls.path(stylesheet)] if stylesheet else []
+
+
+def static_url(datasette, name: str) -> str | None:
+    """A file of datasette/static, served beside the style sheet."""
+    stylesheet = config(datasette).get("stylesheet")
+    return datasette.urls.path(f"{stylesheet.rsplit('/', 1)[0]}/{name}") if stylesheet else None
+
+
+@hookimpl
+def extra_js_urls(template, datasette):
+    if template == "article.html" and static_url(datasette, LAYERS_SCRIPT):
+        return [{"url": static_url(datasette, LAYERS_SCRIPT), "module": False}]
+    return []
 

@@ -24,19 +24,12 @@ from functools import cached_property
 from pathlib import Path
 
 from scripts.build_sqlite import EVIDENCE_VIEW, SOURCE_TEXTS, BuildRefused, default_output
+from scripts.entity_kinds import ENTITY_KINDS, MENTIONS  # noqa: F401 (MENTIONS is the exports' too)
 from scripts.schemas import PackageSpec, load_spec
 
 EXPORT_DIR = "exports"
-# The entity tables, the column a mention uses to point at each (issue 12's contract) and the type name the
-# exports give their rows.
-ENTITY_TYPES = {
-    "persons": ("person_id", "Person"),
-    "organizations": ("organization_id", "Organization"),
-    "parties": ("party_id", "Party"),
-    "places": ("place_id", "Place"),
-    "delegations": ("delegation_id", "Delegation"),
-}
-MENTIONS = "mentions"
+# entity table -> (the column by which a mention points at it, the type name the exports give its rows)
+ENTITY_TYPES = {kind.table: (kind.key, kind.label) for kind in ENTITY_KINDS}
 
 
 @dataclass(frozen=True)
