@@ -58,6 +58,7 @@ TABLE_SCHEMA_TYPES = {"string", "integer", "number", "boolean", "date", "datetim
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # '-5' is a number to a spreadsheet, not a formula
 ASCII_INTEGER = re.compile(r"-?[0-9]{1,18}")  # what an integer cell may hold ('３' and '²' are digits to Python)
+ASCII_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")  # what a number cell may hold
 # Control characters are never data here (a line break inside a quoted cell aside); in output they are shown
 # escaped, so that a hostile file cannot drive the terminal nor break the one-line-per-problem format.
 # Bidirectional overrides and isolates reorder what a reader sees ('Trojan Source'); U+2028/9 and U+FEFF hide.
@@ -878,6 +879,8 @@ def _typed(spec: TableSpec, cells: dict[str, str]) -> dict:
             typed[f.name] = number
         elif f.type == "boolean" and cell in ("true", "false"):
             typed[f.name] = cell == "true"
+        elif f.type == "number" and (number := _number(cell)) is not None:
+            typed[f.name] = number
         else:
             typed[f.name] = cell
     return typed
@@ -1000,6 +1003,11 @@ def _check_header_fields(path: str, row: Row, relative: str, text: str, report: 
         if column in row.cells and row.cells[column] != value:
             report.add("d", path, row.line, "sources", column,
                        f"{column} {row.cells[column]!r} is not what the header lines of {relative} give: {value!r}")
+
+
+def _number(cell: str) -> float | None:
+    """The number a number cell holds, or None: a plain ASCII decimal (no exponent, no 'nan' or 'inf')."""
+    return float(cell) if ASCII_DECIMAL.fullmatch(cell) else None
 
 
 def _int(cell: str) -> int | None:
@@ -1160,7 +1168,8 @@ def run_check(descriptor_file: Path) -> Report:
                             {name: t.path for name, t in tables.items()},
                             {source_id: seed.text for source_id, seed in seeds.items()},
                             {name: t.spec.foreign_keys for name, t in tables.items()},
-                            _unavailable_tables(descriptor, tables))
+                            _unavailable_tables(descriptor, tables),
+                            {name: t.spec.primary_key for name, t in tables.items()})
     for problem in rules.run_all(context):
         report.add("e", *problem)
     lap("e")

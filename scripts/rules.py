@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -22,6 +22,7 @@ class Context:
     seeds: dict[str, str]  # source_id -> seed text
     foreign_keys: dict[str, list[dict]]  # table -> its foreign keys (Table Schema form, resource names explicit)
     unavailable: frozenset = frozenset()  # tables the package declares but the check could not read
+    primary_keys: dict = field(default_factory=dict)  # table -> its primary key's columns
 
     def complete(self, *tables: str) -> bool:
         """Whether the rows of these tables (of every table, when none is named) are all known: a rule that
@@ -44,17 +45,14 @@ def _parse_date(cell: str) -> date | None:
 
 
 def names_occur_in_seed(ctx: Context):
+    """Entity rows are corpus-level (no source_id of their own): each name occurs in at least one seed."""
     for table, columns in (("persons", ("name", "other_names")), ("organizations", ("name", "other_names")),
-                           ("parties", ("name", "abbreviation"))):
+                           ("parties", ("name", "abbreviation")), ("places", ("name", "other_names"))):
         for line, row in ctx.each(table):
-            seed = ctx.seeds.get(row.get("source_id"))
-            if seed is None:
-                continue
             for column in columns:
                 for form in filter(None, (part.strip() for part in row.get(column, "").split(";"))):
-                    if form not in seed:
-                        ctx_message = f"{form!r} does not occur in the seed {row['source_id']}"
-                        yield ctx.problem(table, line, column, ctx_message)
+                    if not any(form in seed for seed in ctx.seeds.values()):
+                        yield ctx.problem(table, line, column, f"{form!r} occurs in no seed")
 
 
 def person_names_unique(ctx: Context):
@@ -84,8 +82,9 @@ def person_names_unique(ctx: Context):
 
 def role_title_in_evidence(ctx: Context):
     for line, row in ctx.each("roles"):
-        if row.get("title") and row["title"] not in row.get("evidence", ""):
-            yield ctx.problem("roles", line, "title", "title must be worded as in the seed: it does not occur in evidence")
+        column = "title_as_worded" if row.get("title_as_worded") else "title"
+        if row.get(column) and row[column] not in row.get("evidence", ""):
+            yield ctx.problem("roles", line, column, f"{column} must be worded as in the seed: it does not occur in evidence")
 
 
 def delegation_leaders_and_sizes(ctx: Context):
@@ -195,8 +194,10 @@ def vocabulary_codes_used(ctx: Context):
                 yield ctx.problem(table, line, column, f"{row.get(column)} is used by no event: the vocabulary holds only the codes used")
 
 
+from scripts import rules_model  # noqa: E402  (its rules use Context, defined above)
+
 RULES = [names_occur_in_seed, person_names_unique, role_title_in_evidence, delegation_leaders_and_sizes, event_dates,
-         participants_consistent, quotes_consistent, entities_used_or_mentioned_only, vocabulary_codes_used]
+         participants_consistent, quotes_consistent, vocabulary_codes_used] + rules_model.RULES
 
 
 def run_all(ctx: Context):
