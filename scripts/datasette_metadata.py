@@ -100,7 +100,25 @@ def plugin_config(spec: PackageSpec, views: dict) -> dict:
         "entity_kinds": {kind.table: {"key": kind.key, "label": kind.label, "route": kind.route}
                          for kind in ENTITY_KINDS if kind.table in spec.by_name},
         "span_entities": span_entity_links(spec),
+        "row_pointers": row_pointers(spec),
     }
+
+
+def row_pointers(spec: PackageSpec) -> list[dict]:
+    """Tables that point at any row by (table_name, row_key) (citations, source_note_rows): the spans of which table
+    (`spans`, keyed by `key`) concern what the pointed row concerns."""
+    pointers = []
+    for table in spec.tables:
+        if not {"table_name", "row_key"} <= set(table.field_names):
+            continue
+        if table.has_evidence:
+            pointers.append({"table": table.name, "spans": table.name, "key": table.primary_key})
+            continue
+        for foreign_key in table.foreign_keys:
+            target = spec.by_name.get(foreign_key["reference"]["resource"])
+            if target is not None and target.has_evidence and len(_fields(foreign_key)) == 1:
+                pointers.append({"table": table.name, "spans": target.name, "key": _fields(foreign_key)})
+    return pointers
 
 
 def _fields(foreign_key: dict) -> list[str]:

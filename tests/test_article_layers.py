@@ -62,33 +62,38 @@ async def test_a_table_layer_alone(served_datasette):
     assert nothing == set()
 
 
-async def test_kinds_of_entity_filter_the_entity_rows(served_datasette):
-    _, references = await article(served_datasette.client, layers=1, table=["persons", "organizations"],
+async def test_kinds_of_entity_filter_the_mentions(served_datasette):
+    _, references = await article(served_datasette.client, layers=1, table=["mentions", "quotes"],
                                   kind=["persons", "parties"])
-    assert references == {f"{DB}/persons/{r['person_id']}" for r in rows("persons")}
+    assert references == ({f"{DB}/mentions/{r['mention_id']}" for r in rows("mentions") if r["person_id"] or r["party_id"]}
+                          | {f"{DB}/quotes/{r['quote_id']}" for r in rows("quotes")})
 
 
 async def test_show_only_one_entity(served_datasette):
-    """Bilawal Bhutto-Zardari: his row, his roles, his quotes, his places in delegations and the events he takes
-    part in (and their participant rows of him), computed here from the CSVs."""
+    """Bilawal Bhutto-Zardari: his mentions, roles, quotes, places in delegations, the delegation he leads, the events
+    he takes part in (and their participant rows of him), and the citations and source notes that point at any of
+    these or at him: computed here from the CSVs."""
     everything = [t.name for t in SPEC.tables if t.has_evidence]
     kinds = ["persons", "organizations", "parties", "places", "delegations"]
     page, references = await article(served_datasette.client, layers=1, table=everything, kind=kinds,
                                       entity=f"persons:{BILAWAL}")
     his_events = {r["event_id"] for r in rows("event_participants") if r["person_id"] == BILAWAL}
-    expected = {f"{DB}/persons/{BILAWAL}"}
-    expected |= {f"{DB}/roles/{r['role_id']}" for r in rows("roles") if r["person_id"] == BILAWAL}
-    expected |= {f"{DB}/quotes/{r['quote_id']}" for r in rows("quotes") if r["speaker_person_id"] == BILAWAL}
-    expected |= {f"{DB}/events/{e}" for e in his_events}
-    expected |= {f"{DB}/event_participants/{r['event_id']},{r['participant_id']}" for r in rows("event_participants")
-                 if r["person_id"] == BILAWAL}
-    expected |= {f"{DB}/delegation_members/{r['delegation_id']},{r['person_id']}" for r in rows("delegation_members")
-                 if r["person_id"] == BILAWAL}
-    expected |= {f"{DB}/delegations/{r['delegation_id']}" for r in rows("delegations")
-                 if r["leader_person_id"] == BILAWAL}
-    if "mentions" in {t.name for t in SPEC.tables}:
-        expected |= {f"{DB}/mentions/{r['mention_id']}" for r in rows("mentions") if r["person_id"] == BILAWAL}
-    assert references == expected
+    his = {("mentions", r["mention_id"]) for r in rows("mentions") if r["person_id"] == BILAWAL}
+    his |= {("roles", r["role_id"]) for r in rows("roles") if r["person_id"] == BILAWAL}
+    his |= {("quotes", r["quote_id"]) for r in rows("quotes") if r["speaker_person_id"] == BILAWAL}
+    his |= {("events", e) for e in his_events}
+    his |= {("event_participants", f"{r['event_id']},{r['participant_id']}") for r in rows("event_participants")
+            if r["person_id"] == BILAWAL}
+    his |= {("delegation_members", f"{r['delegation_id']},{r['person_id']}") for r in rows("delegation_members")
+            if r["person_id"] == BILAWAL}
+    his |= {("delegations", r["delegation_id"]) for r in rows("delegations") if r["leader_person_id"] == BILAWAL}
+    pointed = his | {("persons", BILAWAL)}
+    his |= {("citations", r["citation_id"]) for r in rows("citations")
+            if (r["table_name"], r["row_key"].replace("/", ",")) in pointed}
+    his |= {("source_notes", r["note_id"]) for r in rows("source_note_rows")
+            if (r["table_name"], r["row_key"].replace("/", ",")) in pointed}
+    assert ("source_notes", "trump-president-or-former-president") not in his  # a note about someone else
+    assert references == {f"{DB}/{table}/{key}" for table, key in his}
     assert f'<option value="persons:{BILAWAL}" selected>' in page
     assert "those concerning <strong>Bilawal Bhutto-Zardari</strong>" in page
 

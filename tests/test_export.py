@@ -21,6 +21,7 @@ OA = "http://www.w3.org/ns/oa#"
 RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 PACKAGE_BASE = "file:///package/"  # stands for wherever the package lies: the exports' addresses are relative
 SPEC = load_spec(ROOT)
+ENTITY_COLUMNS = ("person_id", "organization_id", "party_id", "place_id", "delegation_id")
 SOURCES = {row["source_id"]: row for row in read_csv(ROOT / "data" / "sources.csv")[1]}
 SEED_TEXTS = {sid: (ROOT / row["path"]).read_bytes().decode("utf-8") for sid, row in SOURCES.items()}
 SEED_BY_PATH = {row["path"]: SEED_TEXTS[sid] for sid, row in SOURCES.items()}
@@ -215,9 +216,12 @@ def test_brat_holds_every_event_quote_and_speaker(brat_document):
     participants = Counter(row["event_id"] for row in read_csv(ROOT / "data" / "event_participants.csv")[1])
     assert {event_id: len(e["args"]) for event_id, e in events.items() if e["args"]} == dict(participants)
     quotes = {notes[aid][1]: aid for aid, a in annotations.items() if a["type"] == "Quote"}
-    speakers = {a["args"]["Arg1"]: notes[a["args"]["Arg2"]][1] for a in annotations.values() if a["type"] == "Speaker"}
+    entity_of = {("mentions", row["mention_id"]): next(row[k] for k in ENTITY_COLUMNS if row[k])
+                 for row in read_csv(ROOT / "data" / "mentions.csv")[1]}
+    speakers = {a["args"]["Arg1"]: entity_of.get(notes[a["args"]["Arg2"]], notes[a["args"]["Arg2"]][1])
+                for a in annotations.values() if a["type"] == "Speaker"}
     for row in read_csv(ROOT / "data" / "quotes.csv")[1]:
-        assert speakers[quotes[row["quote_id"]]] == row["speaker_person_id"] or row["speaker_organization_id"]
+        assert speakers[quotes[row["quote_id"]]] == (row["speaker_person_id"] or row["speaker_organization_id"])
     declared = set(re.findall(r"^([A-Za-z<][\w>-]*)", conf, re.M))
     assert {a["type"] for a in annotations.values() if a["type"] != "AnnotatorNotes"} <= declared
 

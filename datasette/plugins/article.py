@@ -114,6 +114,17 @@ async def span_entities(datasette, database) -> dict[tuple[str, str], set[tuple[
             for row in (await database.execute(f"select {key} as row_key, {selected} from {source}")).rows:
                 found = concerns.setdefault((table, row["row_key"]), set())
                 found.update((target, row[column]) for column, target in columns if row[column])
+    kinds = config(datasette).get("entity_kinds", {})
+    for pointer in config(datasette).get("row_pointers", []):
+        # a citation or a note concerns what the row it points at concerns (row_key joins a composite key with '/')
+        key_sql = " || ',' || ".join(f'"{column}"' for column in pointer["key"])
+        for row in (await database.execute(
+                f'select {key_sql} as span_key, table_name, row_key from "{pointer["table"]}"')).rows:
+            pointed = (row["table_name"], row["row_key"].replace("/", ","))
+            found = concerns.setdefault((pointer["spans"], row["span_key"]), set())
+            found |= concerns.get(pointed, set())
+            if pointed[0] in kinds:
+                found.add(pointed)
     cache[database.name] = concerns
     return concerns
 
