@@ -5,7 +5,12 @@
 - Cells: evidence links to its span in the annotated article; a sources title links to its article; in views
   and query results, key columns (person_id, ...) and table_name/row_id pairs link to their rows; the ⟦ ⟧ of the
   evidence query become a <mark>.
-- The home page lists the annotated articles.
+- /person/<id>, /organization/<id>, /party/<id>, /place/<id>, /delegation/<id>, /event/<id>: a page per entity
+  (facts gathered by scripts/entity_pages.py, template entity.html), linked from the name (an event's
+  description) on table pages, from the article's cited rows and from the home page.
+- The article's layers: a GET form (tables, kinds of entity, one entity) answered with the filtered article;
+  datasette/static/layers.js submits it in place.
+- The home page lists the annotated articles and the entities.
 - The server is read-only: any request but GET and HEAD is refused (405) before Datasette sees it, so no
   endpoint, Datasette's own POST forms included, can be asked to change anything.
 All text is escaped: the page goes through Jinja's autoescape, the cells through markupsafe.
@@ -14,8 +19,10 @@ plugins.article (scripts/datasette_metadata.py).
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from datasette import hookimpl
-from datasette.utils import tilde_encode
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
@@ -23,6 +30,7 @@ PLUGIN = "article"
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "⟦", "⟧"
 COLOURS = 12  # classes c0 ... c11 of datasette/static/project.css (ColorBrewer Set3)
 LAYERS_SCRIPT = "layers.js"  # beside the style sheet: the article's layer controls, without a page reload
+MAP_SCRIPT = "place-map.js"  # beside the style sheet: a place page's map (Leaflet of datasette-leaflet)
 
 
 def config(datasette) -> dict:
@@ -237,9 +245,62 @@ def entity_url(datasette, kinds: dict, table: str, entity_id: str) -> str:
     return datasette.urls.path(f"/{kinds[table]['route']}/{tilde_encode(str(entity_id))}")
 
 
+class EntityLinks:
+    """The addresses the entity pages (scripts/entity_pages.py) link to."""
+
+    def __init__(self, datasette, database: str):
+        self.datasette, self.database, self.kinds = datasette, database, config(datasette).get("entity_kinds", {})
+
+    def entity(self, table: str, entity_id: str) -> str:
+        if table == "events":
+            return self.datasette.urls.path(f"/event/{tilde_encode(str(entity_id))}")
+        return entity_url(self.datasette, self.kinds, table, entity_id)
+
+    def row(self, table: str, key: str) -> str:
+        return row_url(self.datasette, self.database, table, key)
+
+    def span(self, source_id: str, start: int, end: int) -> str:
+        return f"{article_url(self.datasette, source_id)}#{span_anchor(start, end)}"
+
+    def article(self, source_id: str, entity: str | None = None) -> str:
+        url = article_url(self.datasette, source_id)
+        return f"{url}?{urlencode({'entity': entity})}" if entity else url
+
+
+async def entity_page(datasette, request):
+    from scripts.entity_pages import gather  # the server runs from the project's root (scripts.datasette_app)
+
+    route, entity_id = request.url_vars["route"], tilde_decode(request.url_vars["entity_id"])
+    database = await article_database(datasette)
+    if database is None:
+        return await not_found(datasette, request, "No database here holds the dataset.")
+    await datasette.ensure_permissions(request.actor, [("view-database", database.name), "view-instance"])
+    links = EntityLinks(datasette, database.name)
+    page = await gather(database, links, links.kinds, route, entity_id)
+    if page is None:
+        return await not_found(datasette, request, f"No {route} {entity_id!r} in the dataset.")
+    entity_value_ = f"{page['table']}:{entity_id}"
+    sources = [row["source_id"] for row in (await database.execute("select source_id from sources")).rows]
+    context = {**page, "route": route, "entity_id": entity_id, "database": database.name,
+               "row_url": row_url(datasette, database.name, page["table"], entity_id),
+               "table_url": datasette.urls.table(database.name, page["table"]),
+               "articles": [{"source_id": s, "url": links.article(s, entity_value_ if route != "event" else None)}
+                            for s in sources],
+               "leaflet": leaflet_urls(datasette) if page.get("map") else None,
+               "map_script": static_url(datasette, MAP_SCRIPT)}
+    return Response.html(await datasette.render_template("entity.html", context, request=request))
+
+
+def leaflet_urls(datasette) -> dict:
+    """Leaflet as datasette-leaflet (installed with datasette-cluster-map) serves it."""
+    return {"js": datasette.urls.static_plugins("datasette-leaflet", "leaflet-v1.7.1.js"),
+            "css": datasette.urls.static_plugins("datasette-leaflet", "leaflet-v1.7.1.css")}
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/article/(?P<source_id>[^/]+)$", article_page)]
+    return [(r"^/article/(?P<source_id>[^/]+)$", article_page),
+            (r"^/(?P<route>person|organization|party|place|delegation|event)/(?P<entity_id>[^/]+)$", entity_page)]
 
 
 # ---------------------------------------------------------------- cells
@@ -269,6 +330,14 @@ def render_cell(row, value, column, table, database, datasette):
             url = f"{article_url(datasette, source_id)}#{span_anchor(start, end)}"
             return Markup('<a class="evidence-link" href="{}" title="Read it in the annotated article">{}</a>').format(
                 url, value)
+    kinds = config(datasette).get("entity_kinds", {})
+    if table in kinds and column == "name" and kinds[table]["key"] in columns:
+        url = entity_url(datasette, kinds, table, cell_value(row, kinds[table]["key"]))
+        return Markup('<a class="entity-link" href="{}" title="Everything the dataset knows of it">{}</a>').format(
+            url, value)
+    if table == "events" and column == "description" and "event_id" in columns:
+        url = datasette.urls.path(f"/event/{tilde_encode(str(cell_value(row, 'event_id')))}")
+        return Markup('<a class="entity-link" href="{}" title="The event\'s page">{}</a>').format(url, value)
     if table == "sources" and column == "title" and "source_id" in columns:
         return Markup('<a class="article-link" href="{}" title="The annotated article">{}</a>').format(
             article_url(datasette, cell_value(row, "source_id")), value)
@@ -315,7 +384,15 @@ def extra_template_vars(template, datasette):
             return {"articles": []}
         rows = (await database.execute(
             "select source_id, title, author, published from sources order by source_id")).rows
-        return {"articles": [{**dict(row), "url": article_url(datasette, row["source_id"])} for row in rows]}
+        kinds = config(datasette).get("entity_kinds", {})
+        entities = []
+        for group in await entity_options(database, kinds):
+            entities.append({"label": group["label"], "entities": [
+                {"name": option["name"], "url": entity_url(datasette, kinds, group["table"],
+                                                           option["value"].split(":", 1)[1])}
+                for option in group["options"]]})
+        return {"articles": [{**dict(row), "url": article_url(datasette, row["source_id"])} for row in rows],
+                "entity_groups": [group for group in entities if group["entities"]]}
 
     return articles
 
