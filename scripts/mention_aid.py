@@ -6,31 +6,26 @@ evidence columns do not match the seed.
 
 Names are matched exactly (case and apostrophes as written) and as whole words: "Bhutto" is found inside
 "Bhutto-Zardari" (a mention of "Bhutto-Zardari" then covers it) but "India" is not found inside "Indian".
-A name occurrence is covered by a mention of the same entity whose span contains it; a pronoun by any mention
-whose span contains it. Uncovered occurrences are listed for review, not refused: some are deliberately not
-mentions (a curator's decision the report must state). Exit 1 when a mention row is malformed, else 0.
+A name occurrence is covered by a mention of the same entity whose span contains it, or marked as no mention of
+it by a containing mention whose note says `not a mention of ID` (the check's convention, scripts.rules_model);
+a pronoun is covered by any mention whose span contains it. Uncovered occurrences are listed for review, not
+refused: some pronouns are deliberately not mentions ('we' in a quote, 'it' for a thing).
+Exit 1 when a mention row is malformed, else 0.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import scripts.rules  # noqa: F401 (first: scripts.rules and scripts.rules_model import each other in this order)
 from scripts.csvio import read_rows
+from scripts.rules_model import ENTITY_NAMES, MENTION_COLUMNS, NOT_A_MENTION
 from scripts.seeds import read_seed
 
-ENTITY_KEYS = ("person_id", "organization_id", "party_id", "place_id", "delegation_id")
-# table -> (key column, columns holding surface forms); other_names is ';'-separated
-ENTITY_TABLES = {
-    "persons": ("person_id", ("name", "other_names")),
-    "organizations": ("organization_id", ("name", "other_names")),
-    "parties": ("party_id", ("name", "abbreviation")),
-    "places": ("place_id", ("name", "other_names")),
-    "delegations": ("delegation_id", ("name",)),
-}
-MENTION_KINDS = {"name", "alias", "nominal", "pronoun"}
 PRONOUNS = ("I me my mine myself we us our ours ourselves you your yours he him his himself she her hers herself "
             "it its itself they them their theirs themselves").split()
 
@@ -54,7 +49,7 @@ def whole_word_spans(text: str, words: str) -> list[tuple[int, int]]:
 def surface_forms(data_dir: Path) -> list[tuple[str, str]]:
     """(key, surface form) for every entity of the package's entity tables that exist."""
     forms = []
-    for table, (key, columns) in ENTITY_TABLES.items():
+    for table, (key, columns) in ENTITY_NAMES.items():
         path = data_dir / f"{table}.csv"
         if not path.exists():
             continue
@@ -65,7 +60,7 @@ def surface_forms(data_dir: Path) -> list[tuple[str, str]]:
 
 
 def mention_key(row: dict) -> str:
-    filled = [key for key in ENTITY_KEYS if row.get(key)]
+    filled = [key for key in MENTION_COLUMNS if row.get(key)]
     return f"{filled[0]}={row[filled[0]]}" if len(filled) == 1 else ""
 
 
@@ -73,13 +68,19 @@ def sentence_of(sentences: list[dict], offset: int) -> str:
     return next((s["sentence_id"] for s in sentences if int(s["start"]) <= offset < int(s["end"])), "")
 
 
-def row_problems(text: str, sentences: list[dict], row: dict) -> list[str]:
+def mention_kinds(root: Path) -> list[str]:
+    """The kinds the package's mentions schema allows (its one home)."""
+    schema = json.loads((root / "schemas" / "mentions.schema.json").read_text(encoding="utf-8"))
+    return schema["properties"]["mention_kind"]["enum"]
+
+
+def row_problems(text: str, sentences: list[dict], kinds: list[str], row: dict) -> list[str]:
     """What is wrong with one mention row, in the curator's words (empty when nothing is)."""
     problems = []
     if not mention_key(row):
-        problems.append(f"exactly one of {', '.join(ENTITY_KEYS)} must be filled")
-    if row.get("mention_kind") not in MENTION_KINDS:
-        problems.append(f"mention_kind {row.get('mention_kind')!r} is not one of {sorted(MENTION_KINDS)}")
+        problems.append(f"exactly one of {', '.join(MENTION_COLUMNS)} must be filled")
+    if row.get("mention_kind") not in kinds:
+        problems.append(f"mention_kind {row.get('mention_kind')!r} is not one of {kinds}")
     if row.get("mention_kind") in {"nominal", "pronoun"} and not row.get("note"):
         problems.append(f"a {row['mention_kind']} needs a note saying how it was resolved")
     try:
@@ -95,10 +96,16 @@ def row_problems(text: str, sentences: list[dict], row: dict) -> list[str]:
 
 
 def occurrences(text: str, sentences: list[dict], forms: list[tuple[str, str]], rows: list[dict]) -> list[Occurrence]:
-    spans = [(mention_key(row), int(row["evidence_start"]), int(row["evidence_end"]), row["mention_id"]) for row in rows]
+    """Every name and pronoun occurrence, with the mentions that cover it: a name by a mention of its entity (or,
+    marked 'not-a-mention:ID', by a longer mention whose note says it is not a mention of that entity)."""
+    spans = [(mention_key(row), int(row["evidence_start"]), int(row["evidence_end"]), row["mention_id"],
+              NOT_A_MENTION.findall(row.get("note") or "")) for row in rows]
 
     def covering(key: str, start: int, end: int) -> tuple[str, ...]:
-        return tuple(mid for k, s, e, mid in spans if (not key or k == key) and s <= start and end <= e)
+        inside = [span for span in spans if span[1] <= start and end <= span[2]]
+        own = tuple(mid for k, _, _, mid, _ in inside if not key or k == key)
+        return own or tuple(f"not-a-mention:{mid}" for _, _, _, mid, marked in inside
+                            if key.split("=", 1)[-1] in marked)
 
     found = [Occurrence("name", key, words, s, e, sentence_of(sentences, s), covering(key, s, e))
              for key, words in forms for s, e in whole_word_spans(text, words)]
@@ -127,12 +134,13 @@ def main(argv=None) -> int:
         mentions_path = data_dir / "mentions.csv"
         rows = [r for r in read_rows(mentions_path) if r.get("source_id") == source_id] if mentions_path.exists() else []
         forms = surface_forms(data_dir)
+        kinds = mention_kinds(data_dir.parent)
     except (OSError, UnicodeDecodeError, KeyError, ValueError) as error:
         print(f"mention_aid: cannot read the package around {args.seed}: {error}", file=sys.stderr)
         return 2
     problems, well_formed = [], []
     for number, row in enumerate(rows, start=2):
-        found = row_problems(text, sentences, row)
+        found = row_problems(text, sentences, kinds, row)
         problems += [f"data/mentions.csv: row {number} ({row.get('mention_id')}): {p}" for p in found]
         if not found:
             well_formed.append(row)

@@ -10,8 +10,6 @@ from datetime import date
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
-# Tables whose every row must be referred to by another row unless flagged mentioned_only.
-ENTITY_TABLES = {"persons": "person_id", "parties": "party_id", "organizations": "organization_id"}
 
 
 @dataclass
@@ -165,25 +163,6 @@ def quotes_consistent(ctx: Context):
             yield ctx.problem("quotes", line, "text", "a direct quote's text must be the whole of the words inside the quotation marks")
         if row.get("responds_to_quote_id") and row.get("responds_to_quote_id") == row.get("quote_id"):
             yield ctx.problem("quotes", line, "responds_to_quote_id", "a quote cannot respond to itself")
-
-
-def entities_used_or_mentioned_only(ctx: Context):
-    if not ctx.complete():  # a table that is not read may hold the row that uses an entity
-        return
-    used = defaultdict(set)
-    for table, foreign_keys in ctx.foreign_keys.items():
-        for fk in foreign_keys:
-            target = fk["reference"]["resource"]
-            if target in ENTITY_TABLES and target != table and isinstance(fk["fields"], str):
-                used[target].update(row.get(fk["fields"]) for _, row in ctx.each(table) if row.get(fk["fields"]))
-    for table, key in ENTITY_TABLES.items():
-        for line, row in ctx.each(table):
-            is_used = row.get(key) in used[table]
-            flag = row.get("mentioned_only")
-            if not is_used and flag != "true":
-                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by no other row: set mentioned_only to true, or link it")
-            elif is_used and flag == "true":
-                yield ctx.problem(table, line, "mentioned_only", f"{row.get(key)} is used by other rows: mentioned_only must be false")
 
 
 def vocabulary_codes_used(ctx: Context):

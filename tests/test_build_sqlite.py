@@ -45,7 +45,7 @@ def expected_value(field_type: str, cell: str):
     """What a CSV cell must be in the database, by the rule the build documents (written here independently)."""
     if cell == "":
         return None
-    return {"integer": int, "boolean": lambda c: {"true": 1, "false": 0}[c]}.get(field_type, str)(cell)
+    return {"integer": int, "number": float, "boolean": lambda c: {"true": 1, "false": 0}[c]}.get(field_type, str)(cell)
 
 
 def test_every_resource_is_a_table_with_the_csv_columns_types_and_rows(db):
@@ -55,7 +55,7 @@ def test_every_resource_is_a_table_with_the_csv_columns_types_and_rows(db):
         assert [c["name"] for c in info] == header, table.name
         for column in info:
             field = table.field(column["name"])
-            assert column["type"] == ("INTEGER" if field.type in ("integer", "boolean") else "TEXT"), field.name
+            assert column["type"] == {"integer": "INTEGER", "boolean": "INTEGER", "number": "REAL"}.get(field.type, "TEXT"), field.name
             assert bool(column["notnull"]) == field.required, f"{table.name}.{field.name} NOT NULL"
         assert [c["name"] for c in sorted((c for c in info if c["pk"]), key=lambda c: c["pk"])] == table.primary_key
         stored = [tuple(r) for r in db.execute(f'select * from "{table.name}" order by rowid')]

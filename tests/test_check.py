@@ -24,7 +24,7 @@ def test_real_package_is_valid():
     assert all(line.endswith(": 0 problems") for line in lines[:-1])
     rows = sum(len(read_csv(path)[1]) for path in (ROOT / "data").glob("*.csv"))
     match = SUMMARY.match(lines[-1])
-    assert match and match.group(1) == "valid" and match.group(2) == "14" and int(match.group(3)) == rows
+    assert match and match.group(1) == "valid" and match.group(2) == str(len(json.loads((ROOT / "datapackage.json").read_text())["resources"])) and int(match.group(3)) == rows
     assert match.group(5) == "0"
 
 
@@ -38,7 +38,7 @@ def test_json_format_carries_the_same_report():
 
 def test_json_lists_the_problems_text_lists(package, capsys):
     set_cell(package, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
-    set_cell(package, "parties", "party_id", "tdp", "evidence_end", "99999")
+    set_cell(package, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence_end", "99999")
     code, text, _ = check_in_process(package, capsys)
     json_code, raw, _ = check_in_process(package, capsys, "--format", "json")
     report = json.loads(raw)
@@ -98,11 +98,11 @@ def test_a_flood_of_problems_is_counted_but_listed_briefly(package, capsys):
 
 
 def test_lines_stay_right_after_a_cell_that_spans_lines(package, capsys):
-    set_cell(package, "parties", "party_id", "jmm", "note", "one\ntwo\nthree")
-    line = set_cell(package, "parties", "party_id", "tdp", "sentence_id", "zz-no-such-sentence")
+    set_cell(package, "roles", "role_id", "antonio-guterres-un-secretary-general", "note", "one\ntwo\nthree")
+    line = set_cell(package, "roles", "role_id", "marco-rubio-secretary-of-state", "sentence_id", "zz-no-such-sentence")
     code, out, _ = check_in_process(package, capsys)
     assert code == 1
-    assert any(p.startswith(f"data/parties.csv:{line}: [parties.sentence_id] foreign-key: ") for p in problems_by_layer(out)["b"])
+    assert any(p.startswith(f"data/roles.csv:{line}: [roles.sentence_id] foreign-key: ") for p in problems_by_layer(out)["b"])
 
 
 def test_control_characters_of_the_data_never_reach_the_terminal(package, capsys):

@@ -150,10 +150,11 @@ async def test_evidence_for_a_row_gives_its_sentence_with_the_span_highlighted(d
     assert result[0]["sentence"] == sentence["text"]
     assert result[0]["highlighted_sentence"] == (sentence["text"][:offset] + "⟦" + member["evidence"] + "⟧"
                                                  + sentence["text"][offset + len(member["evidence"]):])
-    page = (await ds.client.get(f"{DB}/evidence_for_row?table=persons&id=shashi-tharoor")).text
-    person = next(p for p in rows_of("persons") if p["person_id"] == "shashi-tharoor")
-    assert f"<mark>{escape(person['evidence'])}</mark>" in page
-    assert await query(ds, "evidence_for_row", table="persons", id="nobody") == []
+    role_id = "shashi-tharoor-chairperson-standing-committee-external-affairs"
+    page = (await ds.client.get(f"{DB}/evidence_for_row?table=roles&id={role_id}")).text
+    role = next(r for r in rows_of("roles") if r["role_id"] == role_id)
+    assert f"<mark>{escape(role['evidence'])}</mark>" in page
+    assert await query(ds, "evidence_for_row", table="roles", id="nobody") == []
 
 
 async def test_a_delegations_roster(ds):
@@ -221,7 +222,7 @@ async def test_metadata_is_derived_from_the_package_and_the_schemas(ds):
     assert tables["quotes"]["facets"][:2] == ["kind", "speaker_person_id"]
     assert {"status", "cameo_code"} <= set(tables["events"]["facets"])
     assert "classification" in tables["organizations"]["facets"] and "status" in tables["roles"]["facets"]
-    assert "Stored as 1 (true) or 0 (false)" in tables["persons"]["columns"]["mentioned_only"]
+    assert "gazetteer" in tables["places"]["columns"]["geonames_id"]
 
 
 async def test_every_view_column_is_described(ds, built):
@@ -273,8 +274,8 @@ async def test_the_annotated_article(ds):
         assert f'href="{DB}/{table}/{row_id}"' in refs
         assert seed[int(row["evidence_start"]):int(row["evidence_end"])] == row["evidence"]
     # a span cited by two rows: one mark, two links, marked as an overlap
-    guterres = next(r for r in rows_of("persons") if r["person_id"] == "antonio-guterres")
-    refs = article.split(f'id="span-{guterres["evidence_start"]}-{guterres["evidence_end"]}">', 1)[1].split("</sup>")[0]
+    shared = next(r for r in rows_of("events") if r["event_id"] == "bilawal-repeats-willingness-for-dialogue")
+    refs = article.split(f'id="span-{shared["evidence_start"]}-{shared["evidence_end"]}">', 1)[1].split("</sup>")[0]
     assert len(re.findall(r"<a ", refs)) >= 2
     assert re.search(r'<mark class="c\d+ overlap" data-layers="[2-9]"', article)
     legend = page.split('class="layer-tables"', 1)[1].split("</fieldset>", 1)[0]
@@ -306,7 +307,7 @@ async def test_the_article_is_linked_from_the_home_page_sources_and_every_eviden
     sources = (await ds.client.get(f"{DB}/sources")).text
     assert f'<a class="article-link" href="/article/{SOURCE}"' in sources
     article = (await ds.client.get(f"/article/{SOURCE}")).text
-    for page in (f"{DB}/quotes", f"{DB}/persons/shashi-tharoor", f"{DB}/quotes_with_speakers",
+    for page in (f"{DB}/quotes", f"{DB}/roles/shashi-tharoor-chairperson-standing-committee-external-affairs", f"{DB}/quotes_with_speakers",
                  f"{DB}/who_said_what?speaker="):
         links = re.findall(rf'class="evidence-link" href="/article/{SOURCE}#(span-\d+-\d+)"', (await ds.client.get(page)).text)
         assert links, page
