@@ -347,6 +347,7 @@ def markup_ds(tmp_path_factory):
 
 async def test_markup_in_the_data_comes_out_escaped(markup_ds):
     for path in (f"/article/{SOURCE}", f"{DB}/persons/shashi-tharoor", f"{DB}/persons", f"{DB}/source_notes",
+                 "/person/shashi-tharoor",
                  f"{DB}/evidence_for_row?table=source_notes&id=zz-markup-in-the-seed"):
         page = (await markup_ds.client.get(path)).text
         assert "<script>alert" not in page and "<b>bold" not in page, path
