@@ -47,6 +47,10 @@ dist: build
 export: build
 	$(PY) -m scripts.export
 
+# The README's screenshots: the browser tests (real Chromium on the real server) write them to docs/screenshots/
+screenshots: $(STAMP)
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
+
 # --- Hardening and scale (issues 6 and 7)
 # 5,000 requests at concurrency 50 against the `make serve` server; figures recorded in docs/reliability.md.
 loadtest: build

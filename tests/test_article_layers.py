@@ -117,4 +117,4 @@ async def test_no_inline_script_or_style_and_the_script_is_served(served_dataset
     response = await served_datasette.client.get(script)
     assert response.status_code == 200 and "replaceState" in response.text
     css = await served_datasette.client.get("/assets/project.css")
-    assert all(f".c{n} {{ --colour:" in css.text for n in range(12))
+    assert all(f".c{n} {{ --colour:" in css.text for n in range(16))

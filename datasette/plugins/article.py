@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 PLUGIN = "article"
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "⟦", "⟧"
-COLOURS = 12  # classes c0 ... c11 of datasette/static/project.css (ColorBrewer Set3)
+COLOURS = 16  # classes c0 ... c15 of datasette/static/project.css (ColorBrewer Set3, then Pastel1)
 LAYERS_SCRIPT = "layers.js"  # beside the style sheet: the article's layer controls, without a page reload
 MAP_SCRIPT = "place-map.js"  # beside the style sheet: a place page's map (Leaflet of datasette-leaflet)
 

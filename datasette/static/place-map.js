@@ -4,26 +4,24 @@
 (function () {
   "use strict";
 
-  function draw(element) {
+  function draw(element, L) {
     var lat = parseFloat(element.dataset.latitude), lon = parseFloat(element.dataset.longitude);
-    if (!window.L || isNaN(lat) || isNaN(lon)) { return; }
+    if (!L || isNaN(lat) || isNaN(lon)) { return; }
     element.classList.add("drawn");
-    var map = window.L.map(element).setView([lat, lon], 10);
-    window.L.tileLayer("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    var map = L.map(element).setView([lat, lon], 10);
+    L.tileLayer("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", {
       maxZoom: 19,
       attribution: "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors"
     }).addTo(map);
-    window.L.marker([lat, lon], { title: element.dataset.name, alt: element.dataset.name }).addTo(map);
+    L.marker([lat, lon], { title: element.dataset.name, alt: element.dataset.name }).addTo(map);
   }
 
   function init() {
     var element = document.getElementById("place-map");
     if (!element) { return; }
-    if (window.L) { draw(element); return; }
-    var script = document.createElement("script");
-    script.src = element.dataset.leaflet;
-    script.onload = function () { draw(element); };
-    document.head.appendChild(script);
+    /* datasette-leaflet serves Leaflet as an ES module (as datasette-cluster-map loads it) */
+    import(element.dataset.leaflet).then(function (module) { draw(element, window.L || module); })
+      .catch(function () { /* no Leaflet: the coordinates stay in words */ });
   }
 
   if (document.readyState === "loading") {
