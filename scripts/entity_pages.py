@@ -157,6 +157,15 @@ class Gatherer:
             items.append(item)
         return items
 
+    async def roles_in(self, column: str, value: str) -> list[Item]:
+        """The roles held in an organization or a party: who, which title, current or former."""
+        roles = []
+        for role in await self.rows(f'select * from roles where "{column}" = ? order by role_id', [value]):
+            item = self.entity_link(Item(note=role["note"]), "persons", role["person_id"])
+            roles.append(await self.with_citations(item.text(f": {role['title']} ({role['status']})"), "roles",
+                                                   role["role_id"], role))
+        return roles
+
     # ------------------------------------------------------------ one page per kind
 
     async def header_facts(self, table: str, key_column: str, entity_id: str) -> tuple[dict, list[Item]] | None:
@@ -214,12 +223,7 @@ class Gatherer:
             return None
         row, facts = found
         facts.append(Item().text(f"Classification: {row['classification']}"))
-        roles = []
-        for role in await self.rows("select * from roles where organization_id = ? order by role_id",
-                                    [organization_id]):
-            item = self.entity_link(Item(note=role["note"]), "persons", role["person_id"])
-            roles.append(await self.with_citations(item.text(f": {role['title']} ({role['status']})"), "roles",
-                                                   role["role_id"], role))
+        roles = await self.roles_in("organization_id", organization_id)
         delegations = []
         for delegation in await self.rows("select * from delegations where country_id = ?", [organization_id]):
             delegations.append(await self.with_citations(
@@ -250,11 +254,7 @@ class Gatherer:
             item = self.entity_link(Item(), "persons", person["person_id"])
             item.evidence = await self.citations("persons", person["person_id"], "party_id")
             members.append(item)
-        roles = []
-        for role in await self.rows("select * from roles where party_id = ? order by role_id", [party_id]):
-            item = self.entity_link(Item(note=role["note"]), "persons", role["person_id"])
-            roles.append(await self.with_citations(item.text(f": {role['title']} ({role['status']})"), "roles",
-                                                   role["role_id"], role))
+        roles = await self.roles_in("party_id", party_id)
         return {"kind": "Party", "table": "parties", "row": row, "facts": facts, "sections": [
             await self.mentions("party_id", party_id), Section("Members", members, "members"),
             Section("Roles in it", roles, "roles"), await self.source_notes("parties", party_id)]}

@@ -143,12 +143,7 @@ def test_the_annotated_article(server, page):
     assert "underline" in overlap.evaluate("m => getComputedStyle(m).textDecorationLine")
     layers = page.locator("form.layers input[name=table]")
     assert layers.count() >= 10 and all(layers.nth(i).is_checked() for i in range(layers.count()))
-    # the text a reader sees is the article's, whole and in order, once the reference numbers are set aside
-    seed = (ROOT / SOURCE["path"]).read_bytes().decode("utf-8")
-    shown = page.locator(".article-text").evaluate(
-        "element => { const copy = element.cloneNode(true); copy.querySelectorAll('sup').forEach(s => s.remove());"
-        " return copy.textContent; }")
-    assert shown == seed
+    assert_the_text_is_the_seed(page)
     screenshot(page, "article")
     screenshot(page, "article-full", full_page=True)
     # a reference number leads to the row it supports
@@ -157,6 +152,15 @@ def test_the_annotated_article(server, page):
     reference.click()
     page.wait_for_url(re.compile(re.escape(href) + "$"))
     assert page.locator("h1").inner_text().startswith(href.split("/")[-2] + ": ")
+
+
+def assert_the_text_is_the_seed(page) -> None:
+    """The text a reader sees is the article's, whole and in order, once the reference numbers are set aside."""
+    seed = (ROOT / SOURCE["path"]).read_bytes().decode("utf-8")
+    shown = page.locator(".article-text").evaluate(
+        "element => { const copy = element.cloneNode(true); copy.querySelectorAll('sup').forEach(s => s.remove());"
+        " return copy.textContent; }")
+    assert shown == seed
 
 
 def visible_references(page) -> set[str]:
@@ -188,11 +192,7 @@ def test_layer_toggles_with_the_keyboard(server, page):
     his = visible_references(page)
     assert f"/{NAME}/quotes/ceasefire-a-welcome-first-step" in his and his < everything
     assert "those concerning Bilawal Bhutto-Zardari" in page.locator(".layer-summary").inner_text()
-    seed = (ROOT / SOURCE["path"]).read_bytes().decode("utf-8")
-    shown = page.locator(".article-text").evaluate(
-        "element => { const copy = element.cloneNode(true); copy.querySelectorAll('sup').forEach(s => s.remove());"
-        " return copy.textContent; }")
-    assert shown == seed
+    assert_the_text_is_the_seed(page)
     screenshot(page, "article-layers")
 
 
