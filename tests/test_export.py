@@ -117,6 +117,12 @@ def test_every_evidence_span_is_an_annotation_whose_selectors_match_the_seed(ann
         assert item["target"]["selector"][1]["exact"] == row["evidence"]
         assert item["target"]["source"]["id"] == SOURCES[row["source_id"]]["path"]
         # the body's RFC 7111 row (the header is row 1) is the row itself in the CSV file
+        if table == "mentions":  # a mention's annotation identifies its entity too
+            entity_table, entity_id = next((t, row[c]) for t, c in zip(
+                ("persons", "organizations", "parties", "places", "delegations"), ENTITY_COLUMNS) if row[c])
+            assert item["motivation"] == "identifying"
+            assert item["body"][1]["source"]["id"] == f"data/{entity_table}.csv"
+            assert item["body"][1]["label"] == f"{entity_table} {entity_id}"
         number = int(item["body"][0]["selector"]["value"].removeprefix("row="))
         with open(ROOT / "data" / f"{table}.csv", encoding="utf-8", newline="") as handle:
             record = list(csv.reader(handle))[number - 1]
@@ -214,7 +220,13 @@ def test_brat_holds_every_event_quote_and_speaker(brat_document):
     for event_id, event in events.items():
         assert notes[event["trigger"]] == ("events", event_id)
     participants = Counter(row["event_id"] for row in read_csv(ROOT / "data" / "event_participants.csv")[1])
+    participants.update(row["event_id"] for row in read_csv(ROOT / "data" / "event_places.csv")[1])
     assert {event_id: len(e["args"]) for event_id, e in events.items() if e["args"]} == dict(participants)
+    relations = Counter(a["type"] for a in annotations.values() if a["type"] != "AnnotatorNotes" and "args" in a
+                        and set(a["args"]) == {"Arg1", "Arg2"})
+    for table in ("quote_relations", "event_relations"):
+        for name, count in Counter(row["relation"] for row in read_csv(ROOT / "data" / f"{table}.csv")[1]).items():
+            assert relations["".join(part.capitalize() for part in name.split("_"))] >= count, name
     quotes = {notes[aid][1]: aid for aid, a in annotations.items() if a["type"] == "Quote"}
     entity_of = {("mentions", row["mention_id"]): next(row[k] for k in ENTITY_COLUMNS if row[k])
                  for row in read_csv(ROOT / "data" / "mentions.csv")[1]}

@@ -6,9 +6,11 @@ its annotations; brat/annotation.conf declares every type used, so brat itself o
   package has no mentions table, each entity's own evidence span; every quote (Quote) and the evidence of every
   event (its trigger, EventTrigger). A span that crosses a line break is written as fragments (brat's "0 5;6 9").
 - E (events): each event, with its participants as arguments named after their role (Actor, Target, Host, ...;
-  Actor2 for a second actor), each pointing at the participant's mention nearest to the event's evidence.
+  Actor2 for a second actor), each pointing at the participant's mention nearest to the event's evidence, and
+  its places (Place, from event_places) pointing at the place's mention nearest to the span that places it.
 - R (relations): Speaker (quote -> its speaker), QuoteOf (quote -> its event), ReportedBy (quote -> the outlet)
-  and, where the package has them, the relations between events (event_relations).
+  and, where the package has them, the relations between quotes (quote_relations: Supports, Disputes, ...) and
+  between events (event_relations: InResponseTo, PartOf, ...), between their spans.
 - A (attributes): MentionKind on mentions, QuoteKind on quotes, Status, CAMEO and PLOVER on events.
 - #: AnnotatorNotes give each annotation's table and row key, so a tool can find the row it came from.
 """
@@ -109,6 +111,9 @@ def document(data: PackageData, source_id: str) -> Document:
     participants = defaultdict(list)
     for row in data.table("event_participants"):
         participants[row["event_id"]].append(row)
+    places = defaultdict(list)
+    for row in data.table("event_places"):
+        places[row["event_id"]].append(row)
     triggers = {}
     for event in events:
         trigger = doc.text_bound(TRIGGER, event["evidence_start"], event["evidence_end"], "events", event["event_id"])
@@ -125,6 +130,12 @@ def document(data: PackageData, source_id: str) -> Document:
             used[role] += 1
             arguments.append(f"{role}{used[role] if used[role] > 1 else ''}:{anchor}")
             doc.types["events", role].add(ENTITY_TYPES[table][1])
+        for link in places[event["event_id"]]:
+            anchor = doc.nearest("places", link["place_id"], link["evidence_start"], link["evidence_end"])
+            if anchor is not None:
+                used["Place"] += 1
+                arguments.append(f"Place{used['Place'] if used['Place'] > 1 else ''}:{anchor}")
+                doc.types["events", "Place"].add(ENTITY_TYPES["places"][1])
         doc.lines.append(f"{eid}\t{EVENT}:{trigger}" + "".join(f" {a}" for a in arguments))
         doc.note(eid, f"events {event['event_id']}")
         for name, column in (("Status", "status"), ("CAMEO", "cameo_code"), ("PLOVER", "plover_category")):
@@ -147,6 +158,11 @@ def document(data: PackageData, source_id: str) -> Document:
             if event_id in triggers:
                 doc.relation("QuoteOf", tid, triggers[event_id], (QUOTE, TRIGGER))
 
+    quote_spans = {key: spans[0][2] for (table, key), spans in doc.anchors.items() if table == "quotes"}
+    for relation in data.table("quote_relations"):
+        first, second = quote_spans.get(relation["quote_id"]), quote_spans.get(relation["related_quote_id"])
+        if first and second:
+            doc.relation(role_name(relation["relation"]), first, second, (QUOTE, QUOTE))
     for relation in data.table("event_relations"):
         first, second = triggers.get(relation["event_id"]), triggers.get(relation["related_event_id"])
         if first and second:
