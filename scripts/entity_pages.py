@@ -148,7 +148,7 @@ class Gatherer:
     async def quotes(self, where: str, params) -> list[Item]:
         items = []
         for row in await self.rows(f"select * from quotes where {where} order by evidence_start", params):
-            item = Item(note=row["note"], evidence=[self.evidence(row)])
+            item = await self.with_citations(Item(note=row["note"]), "quotes", row["quote_id"], row)
             if row["kind"] == "direct":
                 item.quote(row["text"])
             else:
