@@ -74,7 +74,11 @@ def _marker(ax, x, y, status: str, gid: str | None = None, size: float = 8, tran
 def draw_timeline(events: list[dict]) -> Figure:
     dated = sorted((e for e in events if e["date_start"]), key=lambda e: (e["date_start"], e["event_id"]))
     undated = [e for e in events if not e["date_start"]]
-    fig = Figure(figsize=(13, 8.4))
+    # the side panel lists the undated events in lines of fixed size: the figure grows with their number
+    panel_lines = sum(_wrap(e["description"], 62, 3).count("\n") + 1.45 for e in undated) + 1.9 * len(STATUS_STYLES)
+    height = max(8.4, 8.4 * (0.11 + panel_lines * 0.0205) / 0.9)
+    scale = 8.4 / height
+    fig = Figure(figsize=(13, height))
     grid = fig.add_gridspec(1, 2, width_ratios=[1.55, 1], wspace=0.04, left=0.075, right=0.99, top=0.9, bottom=0.04)
     ax = fig.add_subplot(grid[0])
     side = fig.add_subplot(grid[1])
@@ -141,7 +145,7 @@ def draw_timeline(events: list[dict]) -> Figure:
     side.text(0.04, 0.975, f"Undated events ({len(undated)})", fontsize=11, fontweight="bold", va="top")
     side.text(0.04, 0.945, "The article gives no date for these.", fontsize=8, color="#555555", va="top")
     y = 0.905
-    line_height = 0.0205
+    line_height = 0.0205 * scale
     for status in STATUS_STYLES:
         group_events = sorted((e for e in undated if e["status"] == status), key=lambda e: e["event_id"])
         if not group_events:
@@ -153,8 +157,8 @@ def draw_timeline(events: list[dict]) -> Figure:
             text = _wrap(event["description"], 62, 3)
             _marker(side, 0.06, y - 0.008, status, gid=f"undated-{status}-{event['event_id']}", size=5.5)
             side.text(0.1, y, text, fontsize=7.8, va="top", color="#222222", linespacing=1.15)
-            y -= line_height * (text.count("\n") + 1) + 0.009
-        y -= 0.01
+            y -= line_height * (text.count("\n") + 1) + 0.009 * scale
+        y -= 0.01 * scale
     if y < 0:
         raise ValueError(f"the undated events do not fit the side panel ({len(undated)} events); "
                          "make the figure taller")

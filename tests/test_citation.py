@@ -74,24 +74,24 @@ def test_release_date_is_the_date_of_the_version_in_the_changelog():
 
 def test_generator_follows_package_yaml_and_reports_drift(tmp_path):
     package = copy_release_tree(tmp_path / "p")
-    replace_in(package / "schemas" / "package.yaml", "version: 0.1.0", "version: 0.2.0")
-    replace_in(package / "CHANGELOG.md", "## [Unreleased]\n", "## [Unreleased]\n\n## [0.2.0] - 2027-01-02\n")
+    replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: 0.3.0")
+    replace_in(package / "CHANGELOG.md", "## [Unreleased]\n", "## [Unreleased]\n\n## [0.3.0] - 2027-01-02\n")
     result = run_module("scripts.citation", "--root", str(package), "--check")
     assert result.returncode == 1 and "CITATION.cff: differs" in result.stderr
     assert run_module("scripts.citation", "--root", str(package)).returncode == 0
     cff = yaml.safe_load((package / "CITATION.cff").read_text(encoding="utf-8"))
-    assert (cff["version"], cff["date-released"]) == ("0.2.0", "2027-01-02")
+    assert (cff["version"], cff["date-released"]) == ("0.3.0", "2027-01-02")
     assert cff_errors(cff) == []
     assert run_module("scripts.citation", "--root", str(package), "--check").returncode == 0
 
 
 def test_a_version_without_a_dated_changelog_heading_is_a_clear_error(tmp_path):
     package = copy_release_tree(tmp_path / "p")
-    replace_in(package / "schemas" / "package.yaml", "version: 0.1.0", "version: 0.2.0")
+    replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: 0.3.0")
     before = snapshot(package)
     result = run_module("scripts.citation", "--root", str(package))
     assert result.returncode == 2
-    assert "CHANGELOG.md: no section for version 0.2.0" in result.stderr and "Traceback" not in result.stderr
+    assert "CHANGELOG.md: no section for version 0.3.0" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(package) == before
 
 

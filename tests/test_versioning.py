@@ -67,7 +67,7 @@ def test_a_removed_id_fails_until_the_changelog_names_it(tmp_path):
     before = snapshot(package)
     result = check(package)
     assert result.returncode == 1
-    assert f"data/source_notes.csv: id '{removed}' of release 0.1.0 is gone; name `source_notes/{removed}`" \
+    assert f"data/source_notes.csv: id '{removed}' of release 0.2.0 is gone; name `source_notes/{removed}`" \
         in result.stdout
     assert snapshot(package) == before
     replace_in(package / "CHANGELOG.md", "## [Unreleased]\n",
@@ -100,7 +100,7 @@ def test_a_removed_composite_key_is_named_with_its_parts(tmp_path):
 
 def test_a_version_that_is_not_semver_is_reported(tmp_path):
     package = copy_release_tree(tmp_path / "p")
-    replace_in(package / "schemas" / "package.yaml", "version: 0.1.0", "version: '0.2'")
+    replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: '0.2'")
     result = check(package)
     assert result.returncode == 1 and "version '0.2' is not a SemVer version" in result.stdout
 
@@ -108,20 +108,20 @@ def test_a_version_that_is_not_semver_is_reported(tmp_path):
 def test_record_writes_the_next_release_which_becomes_the_reference(tmp_path):
     package = copy_release_tree(tmp_path / "p")
     removed = remove_first_row(package, "source_notes")["note_id"]
-    replace_in(package / "schemas" / "package.yaml", "version: 0.1.0", "version: 0.2.0")
+    replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: 0.3.0")
     # Without the changelog line, recording refuses and writes nothing.
-    replace_in(package / "CHANGELOG.md", "## [Unreleased]\n", "## [Unreleased]\n\n## [0.2.0] - 2027-01-02\n")
+    replace_in(package / "CHANGELOG.md", "## [Unreleased]\n", "## [Unreleased]\n\n## [0.3.0] - 2027-01-02\n")
     refused = run_module("scripts.versioning", "record", "--root", str(package))
     assert refused.returncode == 2 and removed in refused.stderr
-    assert not (package / "releases" / "0.2.0.json").exists()
-    replace_in(package / "CHANGELOG.md", "## [0.2.0] - 2027-01-02\n",
-               f"## [0.2.0] - 2027-01-02\n\n### Removed\n\n- `source_notes/{removed}`: a duplicate.\n")
+    assert not (package / "releases" / "0.3.0.json").exists()
+    replace_in(package / "CHANGELOG.md", "## [0.3.0] - 2027-01-02\n",
+               f"## [0.3.0] - 2027-01-02\n\n### Removed\n\n- `source_notes/{removed}`: a duplicate.\n")
     assert run_module("scripts.versioning", "record", "--root", str(package)).returncode == 0
-    recorded = json.loads((package / "releases" / "0.2.0.json").read_text(encoding="utf-8"))
-    assert recorded["version"] == "0.2.0" and removed not in recorded["ids"]["source_notes"]
+    recorded = json.loads((package / "releases" / "0.3.0.json").read_text(encoding="utf-8"))
+    assert recorded["version"] == "0.3.0" and removed not in recorded["ids"]["source_notes"]
     _, rows = read_csv(package / "data" / "source_notes.csv")
     assert recorded["ids"]["source_notes"] == [r["note_id"] for r in rows]
-    # From now on 0.2.0 is the reference: removing another id fails again.
+    # From now on 0.3.0 is the reference: removing another id fails again.
     again = remove_first_row(package, "source_notes")["note_id"]
     result = check(package)
-    assert result.returncode == 1 and f"of release 0.2.0 is gone; name `source_notes/{again}`" in result.stdout
+    assert result.returncode == 1 and f"of release 0.3.0 is gone; name `source_notes/{again}`" in result.stdout
