@@ -60,14 +60,14 @@ def one(node: dict, prop: str):
     return value.get("@value", value.get("@id", value)) if isinstance(value, dict) else value
 
 
-def selector_problems(expanded: list) -> list[str]:
+def selector_problems(expanded: list, seeds: dict[str, str] = SEED_BY_PATH) -> list[str]:
     """Every annotation's two selectors checked against the seed they target: the position selector's span is the
     quote selector's exact text, and prefix and suffix are the words around it."""
     problems = []
     page = expanded[0]["http://www.w3.org/ns/activitystreams#first"][0]
     for annotation in page["http://www.w3.org/ns/activitystreams#items"][0]["@list"]:
         target = annotation[OA + "hasTarget"][0]
-        text = SEED_BY_PATH[one(target, "hasSource").removeprefix(PACKAGE_BASE)]
+        text = seeds[one(target, "hasSource").removeprefix(PACKAGE_BASE)]
         selectors = {s["@type"][0].removeprefix(OA): s for s in target[OA + "hasSelector"]}
         start, end = one(selectors["TextPositionSelector"], "start"), one(selectors["TextPositionSelector"], "end")
         quote = selectors["TextQuoteSelector"]
@@ -302,3 +302,36 @@ def test_popolo_holds_the_package_and_every_link_points_at_its_words(popolo):
             path, span = link["url"].split("#char=")
             start, end = map(int, span.split(","))
             assert SEED_BY_PATH[path][start:end] == link["note"]
+
+
+# ---------------------------------------------------------------- a second article (invented, tests only)
+
+def test_the_exports_of_a_package_with_a_second_article(tmp_path):
+    """With the invented second article of tests/test_model.py: one brat document per seed, each .txt the seed's
+    bytes and each span its words; every annotation's selectors match its own seed; Bhutto-Zardari stays one
+    Popolo person."""
+    from scripts.build_sqlite import build_database, package_name
+    from scripts.export import write_exports
+    from tests.conftest import copy_package
+    from tests.test_model import add_invented_article
+
+    package = copy_package(tmp_path / "package")
+    second = add_invented_article(package)
+    db = build_database(package, package / "build" / f"{package_name(package)}.db")
+    out = tmp_path / "exports"
+    write_exports(db, package, out)
+    sources = {row["source_id"]: row for row in read_csv(package / "data" / "sources.csv")[1]}
+    assert set(sources) == {*SOURCES, second}
+    seeds = {row["path"]: (package / row["path"]).read_bytes().decode("utf-8") for row in sources.values()}
+    for source_id, row in sources.items():
+        raw = (out / "brat" / f"{source_id}.txt").read_bytes()
+        assert raw == (package / row["path"]).read_bytes()
+        annotations = read_brat((out / "brat" / f"{source_id}.ann").read_text("utf-8"))
+        assert brat_problems(raw.decode("utf-8"), annotations) == []
+        assert any(a["type"] == "Person" for a in annotations.values())
+    document = json.loads((out / "annotations.jsonld").read_text(encoding="utf-8"))
+    assert selector_problems(expand(document), seeds) == []
+    targets = {item["target"]["source"]["id"] for item in document["first"]["items"]}
+    assert targets == set(seeds)
+    people = [p["id"] for p in json.loads((out / "popolo.json").read_text(encoding="utf-8"))["persons"]]
+    assert people.count("bilawal-bhutto-zardari") == 1 and "ingrid-solberg" in people
