@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from scripts.entity_kinds import ENTITY_KINDS
+
 EVENT_ROUTE = "event"
 EVIDENCE_COLUMNS = "source_id, sentence_id, evidence_start, evidence_end, evidence"
 
@@ -74,8 +76,6 @@ class Gatherer:
     def entity_link(self, item: Item, table: str, entity_id: str | None) -> Item:
         if not entity_id:
             return item
-        if table == "events":
-            return item.link(self.names.get((table, entity_id), entity_id), self.links.entity("events", entity_id))
         return item.link(self.names.get((table, entity_id), entity_id), self.links.entity(table, entity_id))
 
     def evidence(self, row: dict, credit: str | None = None) -> dict:
@@ -357,12 +357,13 @@ class Gatherer:
             await self.source_notes("events", event_id)]}
 
 
-ROUTES = {"person": "person", "organization": "organization", "party": "party", "place": "place",
-          "delegation": "delegation", EVENT_ROUTE: "event"}
+ROUTES = (*(kind.route for kind in ENTITY_KINDS), EVENT_ROUTE)  # each is the name of a Gatherer method
 
 
 async def gather(database, links: Links, kinds: dict, route: str, entity_id: str) -> dict | None:
     """The page of /<route>/<entity_id>, or None when there is no such entity."""
+    if route not in ROUTES:
+        return None
     gatherer = Gatherer(database, links, kinds)
     await gatherer.prepare()
-    return await getattr(gatherer, ROUTES[route])(entity_id)
+    return await getattr(gatherer, route)(entity_id)

@@ -26,6 +26,8 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from scripts.entity_pages import ROUTES, gather  # the server runs from the project's root (scripts.datasette_app)
+
 PLUGIN = "article"
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "⟦", "⟧"
 COLOURS = 16  # classes c0 ... c15 of datasette/static/project.css (ColorBrewer Set3, then Pastel1)
@@ -268,8 +270,6 @@ class EntityLinks:
 
 
 async def entity_page(datasette, request):
-    from scripts.entity_pages import gather  # the server runs from the project's root (scripts.datasette_app)
-
     route, entity_id = request.url_vars["route"], tilde_decode(request.url_vars["entity_id"])
     database = await article_database(datasette)
     if database is None:
@@ -279,13 +279,13 @@ async def entity_page(datasette, request):
     page = await gather(database, links, links.kinds, route, entity_id)
     if page is None:
         return await not_found(datasette, request, f"No {route} {entity_id!r} in the dataset.")
-    entity_value_ = f"{page['table']}:{entity_id}"
+    # the article filtered to what concerns the entity (an event is no entity of the filter: the whole article)
+    article_filter = entity_value((page["table"], entity_id)) if page["table"] in links.kinds else None
     sources = [row["source_id"] for row in (await database.execute("select source_id from sources")).rows]
     context = {**page, "route": route, "entity_id": entity_id, "database": database.name,
                "row_url": row_url(datasette, database.name, page["table"], entity_id),
                "table_url": datasette.urls.table(database.name, page["table"]),
-               "articles": [{"source_id": s, "url": links.article(s, entity_value_ if route != "event" else None)}
-                            for s in sources],
+               "articles": [{"source_id": s, "url": links.article(s, article_filter)} for s in sources],
                "leaflet": leaflet_urls(datasette) if page.get("map") else None,
                "map_script": static_url(datasette, MAP_SCRIPT)}
     return Response.html(await datasette.render_template("entity.html", context, request=request))
@@ -300,7 +300,7 @@ def leaflet_urls(datasette) -> dict:
 @hookimpl
 def register_routes():
     return [(r"^/article/(?P<source_id>[^/]+)$", article_page),
-            (r"^/(?P<route>person|organization|party|place|delegation|event)/(?P<entity_id>[^/]+)$", entity_page)]
+            (rf"^/(?P<route>{'|'.join(ROUTES)})/(?P<entity_id>[^/]+)$", entity_page)]
 
 
 # ---------------------------------------------------------------- cells
