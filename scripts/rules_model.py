@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import date
+from functools import lru_cache
 
 from scripts.rules import Context
 
@@ -144,6 +145,7 @@ EDTF_LEVEL_0_1 = {"Date", "DateAndTime", "Interval", "Level1Interval", "Uncertai
                   "Season", "LongYear"}
 
 
+@lru_cache(maxsize=1024)  # a few values recur on many rows ('../2025-06-04'); each parse costs pyparsing ~0.1 s
 def _edtf_bounds(value: str):
     """(lower date or None, upper date or None, error or None) of an EDTF level 0-1 date or interval; the
     bounds are the days written in it ('..' and reduced precision give None)."""

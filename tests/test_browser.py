@@ -81,11 +81,16 @@ def test_home_page(server, page):
     screenshot(page, "home")
 
 
-def test_a_persons_row_and_one_click_to_the_words_of_a_role(server, page):
-    role = next(r for r in read_csv(ROOT / "data" / "roles.csv")[1] if r["person_id"] == "shashi-tharoor")
+def test_a_persons_page_and_one_click_to_the_words_that_support_it(server, page):
+    person = next(p for p in read_csv(ROOT / "data" / "persons.csv")[1] if p["person_id"] == "shashi-tharoor")
+    page.goto(f"{server}/{NAME}/persons/{person['person_id']}")
+    assert page.locator("h1").inner_text() == f"persons: {person['person_id']}"
+    assert page.locator("td.col-name").inner_text() == person["name"]
+    assert page.get_by_text("Links from other tables").is_visible()
+    screenshot(page, "person")
+    # persons are corpus-level (no evidence of their own): a fact about him, his role, links to its words
+    role = next(r for r in read_csv(ROOT / "data" / "roles.csv")[1] if r["person_id"] == person["person_id"])
     page.goto(f"{server}/{NAME}/roles/{role['role_id']}")
-    assert page.locator("h1").inner_text() == f"roles: {role['role_id']}"
-    assert page.locator("td.col-title").inner_text() == role["title"]
     page.locator("a.evidence-link").first.click()
     page.wait_for_url(re.compile(r"/article/"))
     anchor = f"span-{role['evidence_start']}-{role['evidence_end']}"
