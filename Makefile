@@ -7,7 +7,7 @@ PORT ?= 8001
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 
-.PHONY: check test serve build sentences package docs dist bench loadtest loadtest-layers clean
+.PHONY: check test serve build sentences package docs dist export screenshots bench loadtest loadtest-layers clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ docs: $(STAMP)
 
 dist: build
 	$(PY) -m scripts.dist
+
+# --- Exports (issue 13): build/exports/ (W3C Web Annotations, brat standoff, Popolo JSON) of the checked database
+export: build
+	$(PY) -m scripts.export
+
+# The README's screenshots: the browser tests (real Chromium on the real server) write them to docs/screenshots/
+screenshots: $(STAMP)
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
 
 # --- Hardening and scale (issues 6 and 7)
 # 5,000 requests at concurrency 50 against the `make serve` server and against plain `datasette serve -i` of the same

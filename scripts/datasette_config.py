@@ -53,14 +53,18 @@ DATASETTE_INLINE_SCRIPT_HASHES = (
 PLUGIN_INLINE_SCRIPT_HASHES = (
     "'sha256-krNHfT02OkEi/8I4XYKK1k/78mZyrBAIjHWppgijYSk='",
     "'sha256-T1PNoYwrqgwDVLtfmj7L5e0Sq02OEbqHPC8RFhICuUU='",
+    "'sha256-WmZWlGEhhfMtB63lHJzSTDA2L5XMKXvVwBlZgXODHUw='",  # its configuration on places and located_events
 )
+# The map's tiles: the user's browser fetches them from the tile server datasette-cluster-map 0.18.2 names (its
+# default OpenStreetMap layer); without network the map shows its markers on a blank background.
+MAP_TILE_SOURCES = ("https://*.tile.openstreetmap.org",)
 CONTENT_SECURITY_POLICY: dict[str, tuple[str, ...]] = {
     "default-src": ("'self'",),
     "script-src": ("'self'", *DATASETTE_INLINE_SCRIPT_HASHES, *PLUGIN_INLINE_SCRIPT_HASHES),
     # Datasette's and the article's <style> blocks and style attributes are template text, not data; a style
     # cannot run code, so inline styles are allowed where inline scripts are not.
     "style-src": ("'self'", "'unsafe-inline'"),
-    "img-src": ("'self'", "data:"),
+    "img-src": ("'self'", "data:", *MAP_TILE_SOURCES),
     "font-src": ("'self'",),
     "connect-src": ("'self'",),
     "object-src": ("'none'",),

@@ -33,6 +33,7 @@ from scripts.datasette_config import (
     VIEWS_CONFIG,
     article_path,
 )
+from scripts.entity_kinds import ENTITY_KINDS
 from scripts.schemas import FieldSpec, PackageSpec
 
 FIELD_REFERENCE = re.compile(r"^(?P<table>[a-z_]+)\.(?P<field>[a-z_]+)$")
@@ -100,7 +101,65 @@ def plugin_config(spec: PackageSpec, views: dict) -> dict:
         "key_columns": {t.primary_key[0]: t.name for t in spec.tables if len(t.primary_key) == 1},
         "views": sorted([*views, EVIDENCE_VIEW]),
         "stylesheet": STYLESHEET,
+        "entity_kinds": {kind.table: {"key": kind.key, "label": kind.label, "route": kind.route}
+                         for kind in ENTITY_KINDS if kind.table in spec.by_name},
+        "span_entities": span_entity_links(spec),
+        "row_pointers": row_pointers(spec),
     }
+
+
+def row_pointers(spec: PackageSpec) -> list[dict]:
+    """Tables that point at any row by (table_name, row_key) (citations, source_note_rows): the spans of which table
+    (`spans`, keyed by `key`) concern what the pointed row concerns."""
+    pointers = []
+    for table in spec.tables:
+        if not {"table_name", "row_key"} <= set(table.field_names):
+            continue
+        if table.has_evidence:
+            pointers.append({"table": table.name, "spans": table.name, "key": table.primary_key})
+            continue
+        for foreign_key in table.foreign_keys:
+            target = spec.by_name.get(foreign_key["reference"]["resource"])
+            if target is not None and target.has_evidence and len(_fields(foreign_key)) == 1:
+                pointers.append({"table": table.name, "spans": target.name, "key": _fields(foreign_key)})
+    return pointers
+
+
+def _fields(foreign_key: dict) -> list[str]:
+    fields = foreign_key["fields"]
+    return [fields] if isinstance(fields, str) else list(fields)
+
+
+def entity_columns(spec: PackageSpec, table) -> list[list[str]]:
+    """[column, entity table] for each of the table's foreign keys to an entity table (and its own key if it is one)."""
+    entity_tables = {kind.table for kind in ENTITY_KINDS}
+    columns = [[table.primary_key[0], table.name]] if table.name in entity_tables else []
+    for foreign_key in table.foreign_keys:
+        target = foreign_key["reference"]["resource"]
+        if target in entity_tables and len(_fields(foreign_key)) == 1:
+            columns.append([_fields(foreign_key)[0], target])
+    return columns
+
+
+def span_entity_links(spec: PackageSpec) -> dict:
+    """For each table with evidence: the columns that name the entities its rows concern, directly or through an
+    association table whose key starts with the row's (an event's participants and places, a delegation's members). The article's
+    entity filter ("show only Bilawal Bhutto-Zardari") and the entity pages follow these links."""
+    links = {}
+    for table in spec.tables:
+        if not table.has_evidence:
+            continue
+        through = []
+        for child in spec.tables:
+            for foreign_key in child.foreign_keys:
+                on = _fields(foreign_key)
+                if (foreign_key["reference"]["resource"] == table.name and on == child.primary_key[:1]
+                        and child.name != table.name):
+                    columns = [c for c in entity_columns(spec, child) if c[0] != on[0]]
+                    if columns:
+                        through.append({"table": child.name, "on": on[0], "columns": columns})
+        links[table.name] = {"key": table.primary_key, "columns": entity_columns(spec, table), "through": through}
+    return links
 
 
 def build_metadata(root: Path | str = ".", database: str | None = None, vetted: Vetted | None = None) -> dict:

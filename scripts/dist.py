@@ -5,11 +5,14 @@
     dist/<name>-<version>.zip   datapackage.json, data/*.csv, schemas/, seeds/, README.md, CITATION.cff,
                                 CHANGELOG.md, docs/codebook.md and docs/figures/, under one folder <name>-<version>/
     dist/<name>-<version>.db    the SQLite build of the same package (scripts/build_sqlite.py)
-    dist/SHA256SUMS             `sha256sum -c SHA256SUMS` checks both
+    dist/<name>-<version>-exports.zip  the exports of the same database (scripts/export/): the W3C Web
+                                Annotation collection, the brat standoff folder and the Popolo JSON, under one
+                                folder <name>-<version>-exports/
+    dist/SHA256SUMS             `sha256sum -c SHA256SUMS` checks all three
 
 The package's files in the zip are the very bytes the check read (scripts.check.checked_package: each proved by its
 sha256 when it is read again), and only those; the database is built from the same vetted rows.
-The zip is reproducible: entries sorted, every timestamp the release date of CHANGELOG.md, fixed permissions.
+The zips are reproducible: entries sorted, every timestamp the release date of CHANGELOG.md, fixed permissions.
 It refuses (exit 1, nothing written) while a generated file is stale (CITATION.cff, the codebook, the figures),
 an id of the last release is gone without a CHANGELOG line, or the check rejects the package (the SQLite
 build runs it).
@@ -30,6 +33,7 @@ from scripts import charts, citation, codebook, versioning
 from scripts.build_sqlite import BuildRefused, build_database
 from scripts.check import PackageRefused, Vetted, VettedFileChanged, checked_package
 from scripts.check.inputs import read_capped, safe_path
+from scripts.export import EXPORT_DIR as EXPORTS, render_exports
 from scripts.generated import INPUT_ERRORS
 
 DIST_DIR = "dist"
@@ -87,15 +91,21 @@ def stale_generated_files(root: Path, vetted: Vetted) -> list[str]:
 
 
 def write_zip(root: Path, vetted: Vetted, target: Path, folder: str, timestamp: dt.datetime) -> None:
-    """A reproducible zip: same files in, same bytes out."""
+    """The package's zip: the vetted bytes of its files, as bundle_members lists them."""
+    write_reproducible_zip(target, {member: member_bytes(root, vetted, member) for member in bundle_members(root, vetted)},
+                           folder, timestamp)
+
+
+def write_reproducible_zip(target: Path, members: dict[str, bytes], folder: str, timestamp: dt.datetime) -> None:
+    """A reproducible zip: same files in, same bytes out (entries sorted, one timestamp, fixed permissions)."""
     stamp = timestamp.timetuple()[:6]
     with zipfile.ZipFile(target, "w") as archive:
-        for member in bundle_members(root, vetted):
+        for member in sorted(members):
             info = zipfile.ZipInfo(f"{folder}/{member}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so that the permission bits below mean the same everywhere
             info.external_attr = (0o100000 | FILE_MODE) << 16
-            archive.writestr(info, member_bytes(root, vetted, member), compresslevel=9)
+            archive.writestr(info, members[member], compresslevel=9)
 
 
 def sha256_file(path: Path) -> str:
@@ -125,16 +135,20 @@ def build_dist(root: Path, output_dir: Path) -> list[Path]:
     base = f"{metadata['name']}-{version}"
     output_dir.mkdir(parents=True, exist_ok=True)
     zip_path, db_path = output_dir / f"{base}.zip", output_dir / f"{base}.db"
+    exports_path = output_dir / f"{base}-{EXPORTS}.zip"
     # Built beside the targets and moved into place, so a failure never leaves a half-written bundle.
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".dist-") as scratch:
         scratch = Path(scratch)
         write_zip(root, vetted, scratch / zip_path.name, base, released)
         build_database(root, scratch / db_path.name, vetted)
-        sums = "".join(f"{sha256_file(scratch / p.name)}  {p.name}\n" for p in (db_path, zip_path))
+        exports = {name: text.encode("utf-8") for name, text in render_exports(scratch / db_path.name, root).items()}
+        write_reproducible_zip(scratch / exports_path.name, exports, f"{base}-{EXPORTS}", released)
+        written = (db_path, exports_path, zip_path)
+        sums = "".join(f"{sha256_file(scratch / p.name)}  {p.name}\n" for p in written)
         (scratch / CHECKSUMS).write_text(sums, encoding="utf-8")
-        for name in (zip_path.name, db_path.name, CHECKSUMS):
+        for name in (*(p.name for p in written), CHECKSUMS):
             os.replace(scratch / name, output_dir / name)
-    return [zip_path, db_path, output_dir / CHECKSUMS]
+    return [zip_path, db_path, exports_path, output_dir / CHECKSUMS]
 
 
 def main(argv=None) -> int:

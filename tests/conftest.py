@@ -143,3 +143,22 @@ def live_server(built_db, tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "wb") as handle, served(ROOT, built_db, log=handle) as url:
         yield LiveServer(url, log)
+
+
+@pytest.fixture(scope="session")
+def exports(built_db, tmp_path_factory) -> Path:
+    """The exports of the real package (python -m scripts.export), written once per test session."""
+    from scripts.export import write_exports
+
+    output = tmp_path_factory.mktemp("exports")
+    write_exports(built_db, ROOT, output)
+    return output
+
+
+@pytest.fixture(scope="session")
+def served_datasette(built_db):
+    """The configured Datasette (scripts.datasette_app.make_datasette) on the session's database, for in-process
+    requests through its ASGI client."""
+    from scripts.datasette_app import make_datasette
+
+    return make_datasette(built_db, ROOT)

@@ -282,7 +282,7 @@ async def test_the_annotated_article(ds):
     refs = article.split(f'id="span-{shared["evidence_start"]}-{shared["evidence_end"]}">', 1)[1].split("</sup>")[0]
     assert len(re.findall(r"<a ", refs)) >= 2
     assert re.search(r'<mark class="c\d+ overlap" data-layers="[2-9]"', article)
-    legend = page.split('class="legend"', 1)[1].split("</section>", 1)[0]
+    legend = page.split('class="layer-tables"', 1)[1].split("</fieldset>", 1)[0]
     for table in {t for t, _, _ in cited}:
         assert f'href="{DB}/{table}"' in legend
     assert (await ds.client.get(article_path("no-such-source"))).status_code == 404
@@ -351,6 +351,7 @@ def markup_ds(tmp_path_factory):
 
 async def test_markup_in_the_data_comes_out_escaped(markup_ds):
     for path in (ARTICLE, f"{DB}/persons/shashi-tharoor", f"{DB}/persons", f"{DB}/source_notes",
+                 "/person/shashi-tharoor",
                  f"{DB}/evidence_for_row?table=source_notes&id=zz-markup-in-the-seed"):
         page = (await markup_ds.client.get(path)).text
         assert "<script>alert" not in page and "<b>bold" not in page, path

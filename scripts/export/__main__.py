@@ -1,0 +1,5 @@
+import sys
+
+from scripts.export import main
+
+sys.exit(main())
