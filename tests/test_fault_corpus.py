@@ -177,14 +177,14 @@ def json_schema_invalid_pattern(p):
 def ragged_row(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "tdp")
     edit_text(p, "data/parties.csv", "\ntdp,TDP,TDP,", "\ntdp,TDP,")
-    return "f", "data/parties.csv:{}: [parties] row has 9 cells, the header has 10".format(line)
+    return "f", "data/parties.csv:{}: [parties] row has 3 cells, the header has 4".format(line)
 
 
 @case("csv structure")
 def row_with_an_extra_cell(p):
     line = line_of(p / "data" / "parties.csv", "party_id", "jmm")
     edit_text(p, "data/parties.csv", "\njmm,JMM,JMM,", "\njmm,JMM,JMM,JMM,")
-    return "f", f"data/parties.csv:{line}: [parties] row has 11 cells, the header has 10"
+    return "f", f"data/parties.csv:{line}: [parties] row has 5 cells, the header has 4"
 
 
 @case("csv structure")
@@ -346,56 +346,56 @@ _dangling_foreign_key_cases()
 
 @case("provenance")
 def edited_evidence(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "evidence", "Secretary of State Marco Rubios")
-    return "d", f"data/persons.csv:{line}: [persons.evidence] evidence does not match {SEED}["
+    line = set_cell(p, "mentions", "evidence", "Marco Rubio", "evidence", "Marco Rubios")
+    return "d", f"data/mentions.csv:{line}: [mentions.evidence] evidence does not match {SEED}["
 
 
 @case("provenance")
 def shifted_offsets(p):
-    start = int(cell_of(p, "parties", "party_id", "bjp", "evidence_start"))
-    end = int(cell_of(p, "parties", "party_id", "bjp", "evidence_end"))
-    set_cell(p, "parties", "party_id", "bjp", "evidence_start", str(start + 2))
-    line = set_cell(p, "parties", "party_id", "bjp", "evidence_end", str(end + 2))
-    return "d", f"data/parties.csv:{line}: [parties.evidence] evidence does not match {SEED}[{start + 2}:{end + 2}]"
+    start = int(cell_of(p, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence_start"))
+    end = int(cell_of(p, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence_end"))
+    set_cell(p, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence_start", str(start + 2))
+    line = set_cell(p, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence_end", str(end + 2))
+    return "d", f"data/roles.csv:{line}: [roles.evidence] evidence does not match {SEED}[{start + 2}:{end + 2}]"
 
 
 @case("provenance")
 def offsets_past_the_end(p):
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_end", "99999")
-    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span ["
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", "99999")
+    return "d", f"data/roles.csv:{line}: [roles.evidence_end] span ["
 
 
 @case("provenance")
 def negative_offset(p):
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", "-3")
-    return "d", f"data/parties.csv:{line}: [parties.evidence_start] span [-3:"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start", "-3")
+    return "d", f"data/roles.csv:{line}: [roles.evidence_start] span [-3:"
 
 
 @case("provenance")
 def reversed_offsets(p):
-    start = cell_of(p, "parties", "party_id", "tdp", "evidence_start")
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_end", start)
-    return "d", f"data/parties.csv:{line}: [parties.evidence_end] span [{start}:{start}] is empty or reversed"
+    start = cell_of(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start")
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", start)
+    return "d", f"data/roles.csv:{line}: [roles.evidence_end] span [{start}:{start}] is empty or reversed"
 
 
 @case("provenance")
 def offset_not_an_integer(p):
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", "12a")
-    return "c", f"data/parties.csv:{line}: [parties.evidence_start] '12a' is not of type 'integer'"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start", "12a")
+    return "c", f"data/roles.csv:{line}: [roles.evidence_start] '12a' is not of type 'integer'"
 
 
 @case("provenance")
 def offset_in_full_width_digits(p):
-    start = cell_of(p, "parties", "party_id", "tdp", "evidence_start")
+    start = cell_of(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start")
     wide = "".join(chr(ord(digit) + 0xFEE0) for digit in start)  # '３２９０': digits to Python, not to CSV readers
-    line = set_cell(p, "parties", "party_id", "tdp", "evidence_start", wide)
-    return "c", f"data/parties.csv:{line}: [parties.evidence_start] '{wide}' is not of type 'integer'"
+    line = set_cell(p, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_start", wide)
+    return "c", f"data/roles.csv:{line}: [roles.evidence_start] '{wide}' is not of type 'integer'"
 
 
 @case("provenance")
 def evidence_outside_its_sentence(p):
-    line = set_cell(p, "persons", "person_id", "marco-rubio", "sentence_id", f"{SOURCE}-s014")
-    return "d", f"data/persons.csv:{line}: [persons.sentence_id] evidence starts at"
+    line = set_cell(p, "mentions", "evidence", "Marco Rubio", "sentence_id", f"{SOURCE}-s014")
+    return "d", f"data/mentions.csv:{line}: [mentions.sentence_id] evidence starts at"
 
 
 @case("provenance")
@@ -491,9 +491,9 @@ def sentence_of_another_source(p):
     rows.append({**rows[0], "source_id": "zz-second-source", "path": other,
                  "sha256": hashlib.sha256((p / other).read_bytes()).hexdigest()})
     write_csv(path, header, rows)
-    line = set_cell(p, "parties", "party_id", "bjp", "source_id", "zz-second-source")
-    sentence = cell_of(p, "parties", "party_id", "bjp", "sentence_id")
-    return "d", f"data/parties.csv:{line}: [parties.sentence_id] sentence {sentence} belongs to {SOURCE}, not zz-second-source"
+    line = set_cell(p, "roles", "role_id", "marco-rubio-secretary-of-state", "source_id", "zz-second-source")
+    sentence = cell_of(p, "roles", "role_id", "marco-rubio-secretary-of-state", "sentence_id")
+    return "d", f"data/roles.csv:{line}: [roles.sentence_id] sentence {sentence} belongs to {SOURCE}, not zz-second-source"
 
 
 # ---------------------------------------------------------------- rules across tables (layer e, some c)
@@ -551,15 +551,16 @@ def quote_responds_to_itself(p):
 
 
 @case("rules")
-def entity_used_by_no_row(p):
-    line = set_cell(p, "organizations", "organization_id", "myind", "mentioned_only", "false")
-    return "e", f"data/organizations.csv:{line}: [organizations.mentioned_only] myind is used by no other row"
+def entity_without_a_mention(p):
+    set_cell(p, "mentions", "evidence", "Myind", "organization_id", "dawn")
+    line = line_of(p / "data" / "organizations.csv", "organization_id", "myind")
+    return "e", f"data/organizations.csv:{line}: [organizations.organization_id] myind has no mention"
 
 
 @case("rules")
 def name_not_in_seed(p):
-    line = set_cell(p, "persons", "person_id", "donald-trump", "other_names", "Trump;The Donald")
-    return "e", f"data/persons.csv:{line}: [persons.other_names] 'The Donald' does not occur in the seed"
+    line = set_cell(p, "persons", "person_id", "donald-trump", "other_names", "The Donald")
+    return "e", f"data/persons.csv:{line}: [persons.other_names] 'The Donald' occurs in no seed"
 
 
 @case("rules")
