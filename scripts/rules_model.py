@@ -71,7 +71,9 @@ def mentions_complete(ctx: Context):
             entity = (key, row.get(key))
             for column, form in _forms(row, columns):
                 pattern = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
-                for source_id, text in ctx.seeds.items():
+                # delegations are facts of their source (they carry evidence), the other entities corpus-level
+                seeds = ctx.seeds.items() if "source_id" not in row else [(row["source_id"], ctx.seeds.get(row["source_id"], ""))]
+                for source_id, text in seeds:
                     for found in pattern.finditer(text):
                         start, end = found.span()
                         covering = [s for s in spans.get(source_id, ()) if s[0] <= start and end <= s[1]]
@@ -123,8 +125,9 @@ def entities_have_mentions(ctx: Context):
 
 
 def entity_names_unique(ctx: Context):
-    """A name or other name belongs to one entity of a table across the whole corpus (persons: scripts.rules)."""
-    for table in ("organizations", "parties", "places", "delegations"):
+    """A name or other name belongs to one entity of a table across the whole corpus (persons: scripts.rules;
+    delegations are facts of one source, and two sources may report two delegations of one name)."""
+    for table in ("organizations", "parties", "places"):
         key, columns = ENTITY_NAMES[table]
         owners = defaultdict(list)
         for _, row in ctx.each(table):

@@ -60,6 +60,26 @@ def synthetic_seed(text: str, copy: int) -> str:
     return text[:at] + marker + "\n" + text[at:] if at < len(text) else text + "\n" + marker
 
 
+LINKING_TABLES = ("source_note_rows",)
+PARTICIPANT_COLUMNS = ("person_id", "delegation_id", "organization_id")
+
+
+def _copied_id_fields(table, shared: set[str]) -> list[str]:
+    """The id columns of a table that get a copy's suffix: every slug column but the source and sentence, and
+    those that point at a shared table (entities and vocabularies stay one row for all copies)."""
+    to_shared = {fk["fields"] for fk in table.foreign_keys if fk["reference"]["resource"] in shared}
+    return [f.name for f in table.fields if f.constraints.get("pattern") == SLUG_PATTERN
+            and f.name not in ("source_id", "sentence_id") and f.name not in to_shared]
+
+
+def _copied_row_key(table, row_key: str, id_fields: dict, suffix: str) -> str:
+    """A row key ('a/b', the primary key's values) as it reads in a copy: the parts whose column is copied get
+    the suffix; keys of shared tables stay as they are."""
+    copied = id_fields.get(table.name, [])
+    parts = row_key.split("/")
+    return "/".join(part + suffix if column in copied else part for column, part in zip(table.primary_key, parts))
+
+
 def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
     """Write a package of `seeds` copies of the real package's one seed to output; return its size."""
     if seeds < 1:
@@ -80,14 +100,18 @@ def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
     base_id, base_text = source["source_id"], read_seed(root / source["path"])
     marker_at = _marker_position(base_text)
 
-    # Curated tables: every table with evidence columns. Vocabularies (no source_id) are shared.
+    # Curated tables: every table with evidence columns, multiplied per copy. The vocabularies and the
+    # corpus-level entities (persons, organizations, parties, places: no evidence of their own) are shared, so a
+    # copy adds mentions of the same entities, as a second article would. Tables that only link rows by key
+    # (source_note_rows) are multiplied with the rows they link.
     curated = [t for t in spec.tables if t.has_evidence]
+    linking = [t for t in spec.tables if t.name in LINKING_TABLES]
+    shared = {t.name for t in spec.tables if not t.has_evidence and t.name not in LINKING_TABLES} - {"sources", "sentences"}
     for table in curated:
         for row in tables[table.name]:
             if int(row["evidence_end"]) > marker_at:
                 raise ValueError(f"{table.data_path}: a span ends after {marker_at}, where the marker goes")
-    id_fields = {t.name: [f.name for f in t.fields if f.constraints.get("pattern") == SLUG_PATTERN
-                          and f.name not in ("source_id", "sentence_id")] for t in curated}
+    id_fields = {t.name: _copied_id_fields(t, shared) for t in curated + linking}
 
     # Sentences of a copy are those of copy 1 with the marker's digits changed: compute them once.
     template = split_seed(synthetic_seed(base_text, 1)) if seeds > 1 else []
@@ -104,9 +128,8 @@ def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
     shutil.copy2(root / "datapackage.json", output / "datapackage.json")
 
     out: dict[str, list[dict]] = {t.name: [] for t in spec.tables}
-    for t in spec.tables:
-        if t.name not in ("sources", "sentences") and not t.has_evidence:
-            out[t.name] = list(tables[t.name])  # shared vocabulary
+    for name in shared:
+        out[name] = list(tables[name])
     for copy in range(seeds):
         text = synthetic_seed(base_text, copy)
         if copy == 0:
@@ -127,14 +150,19 @@ def generate(seeds: int, output: Path, root: Path = ROOT) -> Summary:
         out["sources"].append({**source, "source_id": source_id, "path": path,
                                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
         suffix = "" if copy == 0 else f"-{copy_tag(copy)}"
-        for table in curated:
+        for table in curated + linking:
             fields = id_fields[table.name]
             for row in tables[table.name]:
                 new = dict(row)
                 for name in fields:
                     if new[name]:
                         new[name] += suffix
-                new["source_id"], new["sentence_id"] = source_id, new_sentence[row["sentence_id"]]
+                if "participant_id" in new:  # it repeats whichever participant column is set
+                    new["participant_id"] = next(new[c] for c in PARTICIPANT_COLUMNS if new.get(c))
+                if new.get("row_key") and new.get("table_name"):
+                    new["row_key"] = _copied_row_key(spec.table(new["table_name"]), new["row_key"], id_fields, suffix)
+                if table.has_evidence:
+                    new["source_id"], new["sentence_id"] = source_id, new_sentence[row["sentence_id"]]
                 out[table.name].append(new)
 
     rows = spans = 0
