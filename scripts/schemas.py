@@ -109,7 +109,7 @@ _ANNOTATIONS = {"title", "description", "$comment", "examples", "default"}
 _QUICK_PROPERTY_KEYWORDS = {"type", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum", "format"}
 _QUICK_TOP_KEYWORDS = {"$schema", "$id", "type", "properties", "required", "additionalProperties", "oneOf", "not",
                        "dependentRequired", "x-primaryKey", "x-foreignKeys"}
-_PYTHON_TYPES = {"string": str, "integer": int, "boolean": bool}
+_PYTHON_TYPES = {"string": str, "integer": int, "boolean": bool, "number": float}
 
 
 def _quick_property(prop: dict, common: dict):
@@ -132,7 +132,7 @@ def _quick_property(prop: dict, common: dict):
     enum = prop.get("enum")
     if enum is not None and not isinstance(enum, list):
         return None
-    is_string, is_number = python_type is str, python_type is int
+    is_string, is_number = python_type is str, python_type in (int, float)
     return (python_type, re.compile(prop["pattern"]).search if is_string and "pattern" in prop else None,
             None if enum is None else frozenset(e for e in enum if type(e) is python_type),
             prop.get("minLength") if is_string else None, prop.get("maxLength") if is_string else None,
@@ -178,7 +178,7 @@ def quick_row_test(table: TableSpec, format_checker):
                     return False
                 continue
             python_type, search, enum, min_length, max_length, minimum, maximum, format_name = compiled
-            if type(value) is not python_type:
+            if type(value) is not python_type and not (python_type is float and type(value) is int):
                 return False
             if search is not None and search(value) is None:
                 return False
