@@ -329,11 +329,13 @@ CORRECTIONS = {
     ("source_notes", "ceasefire-date-and-identity", "description"): "names the ceasefire event added after the audits",
     ("source_notes", "headline-frames-statement-as-call", "description"): "says the appeal code cites the headline (audit)",
     ("source_notes", "operation-sindoor-description", "description"): "names the launch event added after the audits",
+    ("events", "bilawal-urges-international-community", "cameo_code"): "'to remain involved' names no kind of appeal: 020, not 022 (audit)",
     ("persons", "donald-trump", "other_names"): "the alias 'Trump' (inside 'Trump administration') is a mention of him (audit)",
     ("event_participants", "indian-delegation-washington-visit/us-congress", "role"): "a purpose ('to engage with'), not a meeting held: the intended counterpart is a target (audit)",
 }
 REMOVED = {("cameo_codes", "112"): "no event is coded 112 any more", ("plover_categories", "ACCUSE"): "no event is ACCUSE any more",
-           ("plover_categories", "RETREAT"): "the DGsMO agreement is CONCEDE"}
+           ("plover_categories", "RETREAT"): "the DGsMO agreement is CONCEDE",
+           ("cameo_codes", "022"): "the appeal to remain involved names no diplomatic cooperation: 020 (audit)"}
 # Columns that were no facts of their own: the entity tables' evidence moved to mentions (and citations),
 # mentioned_only is what mentions now record; notes are the curator's words and may be reworded.
 NOT_FACTS = {"mentioned_only", "note"}
