@@ -104,6 +104,9 @@ def test_silently_removed_id_is_refused_and_nothing_written(tmp_path):
     package = copy_release_tree(tmp_path / "p")
     header, rows = read_csv(package / "data" / "source_notes.csv")
     write_csv(package / "data" / "source_notes.csv", header, rows[1:])
+    # every note points at the rows it concerns: those links go with it
+    link_header, links = read_csv(package / "data" / "source_note_rows.csv")
+    write_csv(package / "data" / "source_note_rows.csv", link_header, [r for r in links if r["note_id"] != rows[0]["note_id"]])
     before = snapshot(package)
     out = tmp_path / "dist"
     result = run_module("scripts.dist", "--root", str(package), "--output-dir", str(out))
