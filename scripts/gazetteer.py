@@ -5,13 +5,14 @@ and fill their geonames_id, latitude, longitude, gazetteer_name, gazetteer and g
     python -m scripts.gazetteer --check  # exit 1 when the committed file differs from what would be written
 
 Nothing here is typed from memory: a place gets an identifier only when exactly one gazetteer record fits the
-words the seed uses for it (MATCHES, below); a place the gazetteer lacks, or that nothing disambiguates, keeps
-empty identifiers. The check (scripts/check/rules_model.py) holds every filled cell to the installed gazetteer.
+words the seed uses for it (MATCHES, below), narrowed where the words fit several by a tie-break written in its
+Match (a country code and first-level division, or "the capital of that name"); a place the gazetteer lacks, or
+that nothing disambiguates, keeps empty identifiers. Countries (classification country) are matched in the
+package's country list by name; that list has no coordinates, so a country's latitude and longitude stay empty. The check (scripts/check/rules_model.py) holds every filled cell to the installed gazetteer.
 """
 from __future__ import annotations
 
 import csv
-
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +38,7 @@ class Match:
     admin1_code: str | None = None  # first-level division the seed's words give ("Washington, DC" -> DC)
     capital: bool = False  # no country in the seed: take the one country whose capital has this name
     why: str = ""
+    country: bool = False  # a country: look the name up in the package's country list, not its cities
 
 
 MATCHES = {
@@ -46,7 +48,15 @@ MATCHES = {
     "london": Match("London", capital=True, why="the seed names no country: the capital of that name"),
     "brussels": Match("Brussels", capital=True, why="the seed names no country: the capital of that name"),
     "pahalgam": Match("Pahalgam", why="one record of that name in the gazetteer"),
+    # countries: the territory of the state of organizations with the same id, where the seed uses its name for a place
+    "united-states": Match("United States", country=True, why="the seed writes 'the United States'"),
+    "pakistan": Match("Pakistan", country=True, why="the seed writes 'Pakistan'"),
+    "guyana": Match("Guyana", country=True, why="the seed writes 'Guyana'"),
+    "panama": Match("Panama", country=True, why="the seed writes 'Panama'"),
+    "colombia": Match("Colombia", country=True, why="the seed writes 'Colombia'"),
+    "brazil": Match("Brazil", country=True, why="the seed writes 'Brazil'"),
 }
+COUNTRY_LIST = "countries"
 
 
 def gazetteer_version() -> str:
@@ -72,6 +82,8 @@ class GazetteerError(Exception):
 
 
 def candidates(match: Match) -> list[dict]:
+    if match.country:
+        return [c for c in countries().values() if c["name"] == match.name]
     country_codes = {match.country_code} if match.country_code else None
     if match.capital:
         country_codes = {c["iso"] for c in countries().values() if c["capital"] == match.name}
@@ -101,16 +113,19 @@ def lookup(place_id: str) -> dict | None:
     if len(found) != 1:
         names = ", ".join(f"{c['geonameid']} {c['name']} ({c['countrycode']})" for c in found) or "none"
         raise GazetteerError(f"{place_id}: {len(found)} gazetteer records fit {match}: {names}")
-    city = found[0]
-    return {"geonames_id": city["geonameid"], "latitude": city["latitude"], "longitude": city["longitude"],
-            "gazetteer_name": city["name"], "gazetteer": f"{GAZETTEER} (GeoNames cities{MIN_CITY_POPULATION})",
+    record = found[0]
+    if match.country:  # the package's country list carries no coordinates
+        return {"geonames_id": record["geonameid"], "latitude": "", "longitude": "", "gazetteer_name": record["name"],
+                "gazetteer": f"{GAZETTEER} (GeoNames {COUNTRY_LIST})", "gazetteer_version": gazetteer_version()}
+    return {"geonames_id": record["geonameid"], "latitude": record["latitude"], "longitude": record["longitude"],
+            "gazetteer_name": record["name"], "gazetteer": f"{GAZETTEER} (GeoNames cities{MIN_CITY_POPULATION})",
             "gazetteer_version": gazetteer_version()}
 
 
 def render(root: Path) -> str:
     path = Path(root) / PLACES_CSV
     with open(path, encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle))
+        header = next(csv.reader(handle))  # every field is quoted (scripts.csvio)
     rows = read_rows(path)
     for row in rows:
         found = lookup(row["place_id"])

@@ -59,6 +59,16 @@ def surface_forms(data_dir: Path) -> list[tuple[str, str]]:
     return forms
 
 
+def shared_names(data_dir: Path) -> dict[str, str]:
+    """A country (places, classification country) shares its names with its state: key of the place -> key of the
+    state, whose mentions cover the country's names too (as in the check's mention-completeness rule)."""
+    path = data_dir / "places.csv"
+    if not path.exists():
+        return {}
+    return {f"place_id={row['place_id']}": f"organization_id={row['country_id']}" for row in read_rows(path)
+            if row.get("classification") == "country" and row.get("country_id")}
+
+
 def mention_key(row: dict) -> str:
     filled = [key for key in MENTION_COLUMNS if row.get(key)]
     return f"{filled[0]}={row[filled[0]]}" if len(filled) == 1 else ""
@@ -95,7 +105,8 @@ def row_problems(text: str, sentences: list[dict], kinds: list[str], row: dict) 
     return problems
 
 
-def occurrences(text: str, sentences: list[dict], forms: list[tuple[str, str]], rows: list[dict]) -> list[Occurrence]:
+def occurrences(text: str, sentences: list[dict], forms: list[tuple[str, str]], rows: list[dict],
+                shared: dict[str, str] | None = None) -> list[Occurrence]:
     """Every name and pronoun occurrence, with the mentions that cover it: a name by a mention of its entity (or,
     marked 'not-a-mention:ID', by a longer mention whose note says it is not a mention of that entity)."""
     spans = [(mention_key(row), int(row["evidence_start"]), int(row["evidence_end"]), row["mention_id"],
@@ -103,7 +114,8 @@ def occurrences(text: str, sentences: list[dict], forms: list[tuple[str, str]], 
 
     def covering(key: str, start: int, end: int) -> tuple[str, ...]:
         inside = [span for span in spans if span[1] <= start and end <= span[2]]
-        own = tuple(mid for k, _, _, mid, _ in inside if not key or k == key)
+        accepted = {key, (shared or {}).get(key, key)}
+        own = tuple(mid for k, _, _, mid, _ in inside if not key or k in accepted)
         return own or tuple(f"not-a-mention:{mid}" for _, _, _, mid, marked in inside
                             if key.split("=", 1)[-1] in marked)
 
@@ -133,7 +145,7 @@ def main(argv=None) -> int:
         sentences = [s for s in read_rows(data_dir / "sentences.csv") if s["source_id"] == source_id]
         mentions_path = data_dir / "mentions.csv"
         rows = [r for r in read_rows(mentions_path) if r.get("source_id") == source_id] if mentions_path.exists() else []
-        forms = surface_forms(data_dir)
+        forms, shared = surface_forms(data_dir), shared_names(data_dir)
         kinds = mention_kinds(data_dir.parent)
     except (OSError, UnicodeDecodeError, KeyError, ValueError) as error:
         print(f"mention_aid: cannot read the package around {args.seed}: {error}", file=sys.stderr)
@@ -145,7 +157,7 @@ def main(argv=None) -> int:
         if not found:
             well_formed.append(row)
     print("what\tentity\twords\tstart\tend\tsentence_id\tcovered_by")
-    for occurrence in occurrences(text, sentences, forms, well_formed):
+    for occurrence in occurrences(text, sentences, forms, well_formed, shared):
         if args.uncovered and occurrence.covered_by:
             continue
         print("\t".join([occurrence.what, occurrence.key or "-", occurrence.words, str(occurrence.start),

@@ -6,7 +6,8 @@ How an occurrence that is not a mention is marked: an entity's name or other nam
 longer name of another entity ('Pakistan' in 'Pakistan Peoples Party'). Such an occurrence is covered by a
 mention of that other entity whose span contains it and whose row's note says `not a mention of ID` (ID being
 the shorter entity's id). Every other word-bounded occurrence of a name must lie inside a mention of its own
-entity.
+entity. A country (places, classification country) shares its names with its state (its country_id in
+organizations): a mention of either covers them, since the seed's words name the state and its territory alike.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ INTENT_CODE_PREFIX = "03"
 # tables whose rows citations and source_note_rows may point at, and their keys (as in their schemas)
 ROW_KEY_TABLES = ("persons", "organizations", "parties", "places", "roles", "delegations", "delegation_members",
                   "events", "event_participants", "event_places", "event_relations", "quotes", "quote_events",
-                  "quote_relations", "mentions")
+                  "quote_relations", "mentions", "citations", "sources")
 
 
 def _forms(row: dict, columns) -> list[tuple[str, str]]:
@@ -69,15 +70,20 @@ def mentions_complete(ctx: Context):
     for table, (key, columns) in ENTITY_NAMES.items():
         for line, row in ctx.each(table):
             entity = (key, row.get(key))
+            accepted = {entity}
+            if table == "places" and row.get("classification") == "country" and row.get("country_id"):
+                # a country shares its names with its state: a mention of either covers the name
+                accepted.add(("organization_id", row["country_id"]))
+            excused = {e[1] for e in accepted}
             for column, form in _forms(row, columns):
                 pattern = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
                 for source_id, text in ctx.seeds.items():
                     for found in pattern.finditer(text):
                         start, end = found.span()
                         covering = [s for s in spans.get(source_id, ()) if s[0] <= start and end <= s[1]]
-                        if any(s[2] == entity for s in covering):
+                        if any(s[2] in accepted for s in covering):
                             continue
-                        if any(entity[1] in NOT_A_MENTION.findall(s[3]) for s in covering):
+                        if any(excused & set(NOT_A_MENTION.findall(s[3])) for s in covering):
                             continue
                         yield ctx.problem(table, line, column,
                                           f"{form!r} occurs in {source_id} at [{start}:{end}] but no mention of "
@@ -218,7 +224,7 @@ def gazetteer_matches(ctx: Context):
         return
     from scripts import gazetteer
     try:
-        cities, installed = gazetteer.cities(), gazetteer.gazetteer_version()
+        cities, countries, installed = gazetteer.cities(), gazetteer.countries(), gazetteer.gazetteer_version()
     except ImportError as error:
         yield ctx.problem("places", rows[0][0], "geonames_id", f"the gazetteer package cannot be loaded: {error}", "gazetteer-unavailable")
         return
@@ -230,12 +236,17 @@ def gazetteer_matches(ctx: Context):
             record = cities.get(int(row["geonames_id"]))
         except ValueError:
             continue  # layer c reports a bad integer
+        country = row.get("classification") == "country"
+        if country:  # a country is looked up in the package's country list, which has no coordinates
+            record = countries.get(int(row["geonames_id"]))
         if record is None:
-            yield ctx.problem("places", line, "geonames_id", f"{row['geonames_id']} is no city of the gazetteer {row.get('gazetteer')}", "gazetteer-id-unknown")
+            kind = "country" if country else "city"
+            yield ctx.problem("places", line, "geonames_id", f"{row['geonames_id']} is no {kind} of the gazetteer {row.get('gazetteer')}", "gazetteer-id-unknown")
             continue
-        for column, expected in (("latitude", record["latitude"]), ("longitude", record["longitude"]), ("gazetteer_name", record["name"])):
+        expected_cells = (("latitude", record.get("latitude", "")), ("longitude", record.get("longitude", "")), ("gazetteer_name", record["name"]))
+        for column, expected in expected_cells:
             cell = row.get(column, "")
-            same = cell == expected if column == "gazetteer_name" else _same_number(cell, expected)
+            same = cell == expected if column == "gazetteer_name" or expected == "" else _same_number(cell, expected)
             if not same:
                 yield ctx.problem("places", line, column, f"{column} {cell or '(empty)'} differs from the gazetteer's {expected} for {row['geonames_id']}", "gazetteer-mismatch")
 
