@@ -269,10 +269,13 @@ class Gatherer:
                                      ("country_id", "organizations", "Country")):
             if row.get(column):
                 facts.append(self.entity_link(Item().text(f"{label}: "), table, row[column]))
-        if row.get("geonames_id"):
+        if row.get("geonames_id") and row.get("latitude") is not None:
             facts.append(Item().text(f"GeoNames {row['geonames_id']} ({row['gazetteer_name']}), "
                                      f"{row['latitude']}, {row['longitude']}: from {row['gazetteer']} "
                                      f"{row['gazetteer_version']}"))
+        elif row.get("geonames_id"):  # a country: the gazetteer's country list has no coordinates
+            facts.append(Item().text(f"GeoNames {row['geonames_id']} ({row['gazetteer_name']}): from {row['gazetteer']} "
+                                     f"{row['gazetteer_version']}, which gives no coordinates."))
         else:
             facts.append(Item().text("Not in the gazetteer: no identifier, no coordinates."))
         events = []

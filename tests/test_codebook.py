@@ -93,9 +93,9 @@ def test_a_changed_schema_or_row_count_makes_the_committed_codebook_stale(tmp_pa
     schema_file.write_text(json.dumps(schema), encoding="utf-8")
     header, rows = read_csv(package / "data" / "source_notes.csv")
     write_csv(package / "data" / "source_notes.csv", header, rows[1:])
-    # every note points at the rows it concerns: those links go with it
-    link_header, links = read_csv(package / "data" / "source_note_rows.csv")
-    write_csv(package / "data" / "source_note_rows.csv", link_header, [r for r in links if r["note_id"] != rows[0]["note_id"]])
+    pointers_header, pointers = read_csv(package / "data" / "source_note_rows.csv")  # its rows go with it
+    write_csv(package / "data" / "source_note_rows.csv", pointers_header,
+              [row for row in pointers if row["note_id"] != rows[0]["note_id"]])
     assert package_main(["--root", str(package)]) == 0  # the descriptor follows the schema: the package stays valid
 
     result = run_module("scripts.codebook", "--root", str(package), "--check")

@@ -39,10 +39,11 @@ def unpacked(bundle, tmp_path_factory):
     return target / BASE
 
 
-def test_bundle_has_the_zip_the_database_and_checksums(bundle):
-    assert sorted(p.name for p in bundle.iterdir()) == sorted([f"{BASE}.zip", f"{BASE}.db", "SHA256SUMS"])
+def test_bundle_has_the_zip_the_database_the_exports_and_checksums(bundle):
+    files = [f"{BASE}.zip", f"{BASE}.db", f"{BASE}-exports.zip"]
+    assert sorted(p.name for p in bundle.iterdir()) == sorted([*files, "SHA256SUMS"])
     lines = (bundle / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    assert sorted(line.split("  ")[1] for line in lines) == sorted([f"{BASE}.zip", f"{BASE}.db"])
+    assert sorted(line.split("  ")[1] for line in lines) == sorted(files)
     for line in lines:
         digest, name = line.split("  ")
         assert digest == hashlib.sha256((bundle / name).read_bytes()).hexdigest(), name
@@ -78,6 +79,15 @@ def test_zip_is_reproducible(bundle, tmp_path):
     assert again.read_bytes() == (bundle / f"{BASE}.zip").read_bytes()
 
 
+def test_exports_zip_holds_the_exports_of_the_package(bundle, exports):
+    """The bundle's exports are those `make export` writes (tests/test_export.py reads those back)."""
+    with zipfile.ZipFile(bundle / f"{BASE}-exports.zip") as archive:
+        members = {info.filename.removeprefix(f"{BASE}-exports/"): archive.read(info) for info in archive.infolist()}
+    written = {p.relative_to(exports).as_posix(): p.read_bytes() for p in exports.rglob("*") if p.is_file()}
+    assert members == written
+    assert {"annotations.jsonld", "popolo.json", "brat/annotation.conf"} <= set(members)
+
+
 def test_database_holds_every_row_of_the_package(bundle):
     connection = sqlite3.connect(f"file:{bundle / f'{BASE}.db'}?mode=ro", uri=True)
     try:
@@ -104,9 +114,9 @@ def test_silently_removed_id_is_refused_and_nothing_written(tmp_path):
     package = copy_release_tree(tmp_path / "p")
     header, rows = read_csv(package / "data" / "source_notes.csv")
     write_csv(package / "data" / "source_notes.csv", header, rows[1:])
-    # every note points at the rows it concerns: those links go with it
-    link_header, links = read_csv(package / "data" / "source_note_rows.csv")
-    write_csv(package / "data" / "source_note_rows.csv", link_header, [r for r in links if r["note_id"] != rows[0]["note_id"]])
+    pointers_header, pointers = read_csv(package / "data" / "source_note_rows.csv")  # its rows go with it
+    write_csv(package / "data" / "source_note_rows.csv", pointers_header,
+              [row for row in pointers if row["note_id"] != rows[0]["note_id"]])
     before = snapshot(package)
     out = tmp_path / "dist"
     result = run_module("scripts.dist", "--root", str(package), "--output-dir", str(out))

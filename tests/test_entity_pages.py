@@ -128,6 +128,9 @@ async def test_place_pages_map_the_gazetteers_coordinates_and_list_the_events_th
             assert f'data-latitude="{float(place["latitude"])}" data-longitude="{float(place["longitude"])}"' in page
             assert re.search(r'<script src="[^"]*place-map\.js" defer>', page)
             assert f"GeoNames {place['geonames_id']}" in page
+        elif place["geonames_id"]:  # a country: an identifier, no coordinates, no map
+            assert 'id="place-map"' not in page and f"GeoNames {place['geonames_id']}" in page
+            assert "which gives no coordinates" in page
         else:
             assert 'id="place-map"' not in page and "Not in the gazetteer" in page
         section = page.split('id="events"', 1)[1].split("</section>", 1)[0]
