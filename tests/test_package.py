@@ -85,11 +85,11 @@ def test_the_check_refuses_a_dialect_the_csvs_are_not_written_in(tmp_path):
 
     package = copy_package(tmp_path / "p")
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"][2]["dialect"]["delimiter"] = ";"
+    next(r for r in descriptor["resources"] if r["name"] == "parties")["dialect"]["delimiter"] = ";"
     (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     result = run_check(package)
     assert result.returncode == 1
-    assert "[parties] resource dialect differs from the package's CSV dialect" in result.stdout
+    assert "datapackage.json: [parties] refused-property: dialect delimiter ';' is refused" in result.stdout
 
 
 def test_package_metadata_for_citation():

@@ -354,11 +354,13 @@ def test_a_lone_surrogate_is_refused_with_its_place_and_no_output_crashes(packag
     (lambda d: d["contributors"][0].__setitem__("path", "data:text/html,<script>alert(1)</script>"), "package contributors[0].path"),
     (lambda d: d.setdefault("sources", [{}])[0].__setitem__("path", " javascript:alert(1)"), "package sources[0].path"),
     (lambda d: resource(d, "quotes").__setitem__("licenses", [{"name": "x", "path": "file:///etc/passwd"}]),
-     "resources[12] licenses[0].path"),
+     "resources[{quotes}] licenses[0].path"),
 ], ids=["licence-javascript", "homepage-javascript", "contributor-data-url", "source-leading-space", "resource-licence-file-url"])
 def test_a_link_that_is_not_http_or_a_package_path_is_refused(package, capsys, change, where):
     """Item 6: licence, source, contributor and homepage links: http(s) URLs or package-relative paths only."""
     edit_descriptor(package, change)
+    names = [r["name"] for r in json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
+    where = where.format(quotes=names.index("quotes"))
     code, out, err = check_in_process(package, capsys)
     assert code == 1
     assert any(line.startswith(f"datapackage.json: unsafe-url: {where} ") for line in out.splitlines() if "unsafe-url" in line
