@@ -7,7 +7,7 @@ PORT ?= 8001
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 
-.PHONY: check test serve build sentences package docs dist export screenshots bench loadtest loadtest-layers clean
+.PHONY: check test test-fast serve build sentences package docs dist export screenshots bench loadtest loadtest-layers clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,15 @@ package: $(STAMP)
 check: $(STAMP)
 	$(PY) -m scripts.check datapackage.json
 
+# The whole suite: lint, then every test on both cores, then the few that must run alone (pytest.ini: markers).
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m ruff check scripts tests datasette
+	$(PY) -m pytest -q -n 2 -m "not serial" tests
+	$(PY) -m pytest -q -m serial tests
+
+# The quick loop while editing: no real browser, no third-party clients, no multi-megabyte hostile inputs.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -n 2 -m "not serial and not browser and not clients and not slow" tests
 
 # --- Datasette (issue 4): build/<package name>.db and the server
 # build runs the check itself (beside the build, on the second core) and refuses an invalid package.

@@ -37,8 +37,8 @@ from scripts.cells import typed_cell
 from scripts.check import PackageRefused, Vetted, checked_package
 from scripts.check.inputs import MAX_DESCRIPTOR_BYTES, read_capped, strict_json
 from scripts.check.runner import watchdog
+from scripts.datasette_config import EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG, database_path
 from scripts.schemas import PackageSpec, TableSpec
-from scripts.datasette_config import CODE_ROOT, EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG, VIEWS_CONFIG, database_path
 
 FTS_TOKENIZER = "porter"
 # Tables and views the build adds to the resources; their words live here, beside the code that makes them.

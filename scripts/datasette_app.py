@@ -37,8 +37,16 @@ from urllib.parse import unquote_to_bytes
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from scripts.build_sqlite import BuildRefused, default_output
-from scripts.datasette_config import (DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WORKERS, PLUGINS_DIR, SECURITY_HEADERS,
-                                      STATIC_DIR, STATIC_MOUNT, TEMPLATES_DIR)
+from scripts.datasette_config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_WORKERS,
+    PLUGINS_DIR,
+    SECURITY_HEADERS,
+    STATIC_DIR,
+    STATIC_MOUNT,
+    TEMPLATES_DIR,
+)
 from scripts.datasette_metadata import build_metadata
 
 SETTINGS = {

@@ -33,7 +33,8 @@ from scripts import charts, citation, codebook, versioning
 from scripts.build_sqlite import BuildRefused, build_database
 from scripts.check import PackageRefused, Vetted, VettedFileChanged, checked_package
 from scripts.check.inputs import read_capped, safe_path
-from scripts.export import EXPORT_DIR as EXPORTS, render_exports
+from scripts.export import EXPORT_DIR as EXPORTS
+from scripts.export import render_exports
 from scripts.generated import INPUT_ERRORS
 
 DIST_DIR = "dist"

@@ -87,8 +87,8 @@ class Gatherer:
         a fact: the citations table."""
         if "citations" not in self.tables:
             return []
-        sql = f"select c.*, o.name as credited from citations c left join organizations o on " \
-              f"o.organization_id = c.credited_organization_id where c.table_name = ? and c.row_key = ?"
+        sql = "select c.*, o.name as credited from citations c left join organizations o on " \
+              "o.organization_id = c.credited_organization_id where c.table_name = ? and c.row_key = ?"
         params = [table, key]
         if column is not None:
             sql += " and coalesce(c.column_name, '') = ?"

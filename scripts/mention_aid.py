@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import scripts.check.rules  # noqa: F401 (first: the rules and rules_model modules import each other in this order)
-from scripts.csvio import read_rows
 from scripts.check.rules_model import ENTITY_NAMES, MENTION_COLUMNS, NOT_A_MENTION
+from scripts.csvio import read_rows
 from scripts.seeds import read_seed
 
 PRONOUNS = ("I me my mine myself we us our ours ourselves you your yours he him his himself she her hers herself "

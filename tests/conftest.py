@@ -162,3 +162,21 @@ def served_datasette(built_db):
     from scripts.datasette_app import make_datasette
 
     return make_datasette(built_db, ROOT)
+
+
+# Fixtures defined beside the helpers they use, made visible to every test module here.
+from tests.check_helpers import network_blocked  # noqa: E402, F401
+
+# Markers by module, so that a test file says once what kind of test it holds (pytest.ini lists them).
+MODULE_MARKERS = {"test_browser.py": "browser", "test_screenshots.py": "browser", "test_loadtest.py": "serial",
+                  "test_trust_end_to_end.py": "slow"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath))
+        if "clients" in path.parts:
+            item.add_marker("clients")
+        marker = MODULE_MARKERS.get(path.name)
+        if marker:
+            item.add_marker(marker)

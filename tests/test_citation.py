@@ -9,8 +9,8 @@ import re
 import yaml
 from jsonschema import Draft7Validator, FormatChecker
 
-from scripts.package import main as package_main
 from scripts.citation import build_citation, readme_text, render_cff
+from scripts.package import main as package_main
 from tests.conftest import ROOT, run_module, snapshot
 from tests.release_tree import copy_release_tree, replace_in
 

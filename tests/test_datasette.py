@@ -24,8 +24,8 @@ from scripts.build_sqlite import build_database
 from scripts.datasette_app import SETTINGS, make_datasette
 from scripts.datasette_config import PLUGINS_DIR, QUERIES_CONFIG, TABLES_CONFIG, VIEWS_CONFIG, article_path
 from scripts.datasette_metadata import build_metadata
-from scripts.package import main as package_main
 from scripts.loadtest import served
+from scripts.package import main as package_main
 from scripts.schemas import load_spec
 from tests.conftest import ROOT, copy_package, read_csv, run_module, set_cell, write_csv
 

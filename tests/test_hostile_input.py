@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.check_helpers import attempts, check_in_process, check_located, network_blocked, problems_by_layer  # noqa: F401 (a fixture)
+from tests.check_helpers import attempts, check_in_process, check_located, problems_by_layer
 from tests.conftest import ROOT, copy_package, line_of, read_csv, set_cell, snapshot, write_csv
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from scripts.package import build_descriptor, main as package_main, render
+from scripts.package import build_descriptor, render
+from scripts.package import main as package_main
 from scripts.schemas import PROVENANCE_FIELDS, load_spec, table_schema
 from tests.conftest import ROOT, copy_package
 

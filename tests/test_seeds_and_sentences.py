@@ -3,7 +3,8 @@ import hashlib
 
 from scripts.csvio import read_rows
 from scripts.seeds import HEADER_MARKER, parse_header, read_seed
-from scripts.sentences import render, split_seed, main as sentences_main
+from scripts.sentences import main as sentences_main
+from scripts.sentences import render, split_seed
 from tests.conftest import ROOT, SEED, copy_package
 
 SEED_SHA256 = "e80a773105bcff53d4d22218587a53890d95579689831d43bc11420708c2edef"  # GUIDE §1

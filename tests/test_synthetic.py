@@ -13,9 +13,9 @@ import sqlite3
 import pytest
 
 from scripts import check, sentences
+from scripts.bench import END, START, write_report
 from scripts.check import frictionless as layer_b
 from scripts.check.rows import typed_row
-from scripts.bench import END, START, write_report
 from scripts.schemas import load_spec, quick_row_test, row_validator
 from scripts.synthetic import SLUG_PATTERN, generate
 from tests.conftest import ROOT, SEED, read_csv, run_check, run_module, set_cell, snapshot

@@ -382,7 +382,8 @@ def test_only_http_links_and_package_paths_pass():
 def test_the_watchdog_stops_a_check_past_its_bound_and_its_child(package, capsys, monkeypatch):
     """Whatever the input, python -m scripts.check ends within WATCHDOG_SECONDS: exit 2, code check-timeout, and
     the Frictionless child is stopped (here a layer made slow stands for an input that would be)."""
-    from scripts.check import main, runner as check_runner
+    from scripts.check import main
+    from scripts.check import runner as check_runner
 
     monkeypatch.setattr(check_runner, "WATCHDOG_SECONDS", 2)
     monkeypatch.setattr(check_runner, "check_rows", lambda tables, report: time.sleep(30))

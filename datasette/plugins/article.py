@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from datasette import hookimpl
 from scripts.datasette_config import ARTICLE_PREFIX, ARTICLE_ROUTE_PATTERN, PLUGIN_NAME
 from scripts.entity_pages import ROUTES, gather  # the server runs from the project's root (scripts.datasette_app)
 

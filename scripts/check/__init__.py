@@ -34,13 +34,30 @@ import json
 import sys
 from pathlib import Path
 
+from scripts.check import runner
 from scripts.check.hygiene import MAX_CELL_CHARS
 from scripts.check.inputs import Unusable
-from scripts.check.report import (MAX_LISTED_PER_FILE, Problem, Report, clipped, printable, render_json, render_text,
-                                  render_unusable, summary_line)
-from scripts.check import runner
-from scripts.check.runner import (CheckTimeout, PackageRefused, Vetted, VettedFileChanged, checked_package, run_check, vet,
-                                  vet_package)
+from scripts.check.report import (
+    MAX_LISTED_PER_FILE,
+    Problem,
+    Report,
+    clipped,
+    printable,
+    render_json,
+    render_text,
+    render_unusable,
+    summary_line,
+)
+from scripts.check.runner import (
+    CheckTimeout,
+    PackageRefused,
+    Vetted,
+    VettedFileChanged,
+    checked_package,
+    run_check,
+    vet,
+    vet_package,
+)
 
 
 def main(argv=None, bounded: bool = False) -> int:

@@ -13,11 +13,20 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from scripts.check.inputs import (MAX_SCHEMA_BYTES, PlainYamlLoader, Table, TooLarge, lone_surrogates, read_capped,
-                                  safe_path, strict_json)
+from scripts.check.inputs import (
+    MAX_SCHEMA_BYTES,
+    PlainYamlLoader,
+    Table,
+    TooLarge,
+    lone_surrogates,
+    read_capped,
+    safe_path,
+    strict_json,
+)
 from scripts.check.report import OUTPUT_CONTROLS, Report, clipped
 from scripts.package import CSV_DIALECT as PACKAGE_DIALECT
-from scripts.schemas import COMMON_SCHEMA as COMMON_SCHEMA_NAME, SCHEMA_DIR, PackageSpec, TableSpec, table_from_json_schema
+from scripts.schemas import COMMON_SCHEMA as COMMON_SCHEMA_NAME
+from scripts.schemas import SCHEMA_DIR, PackageSpec, TableSpec, table_from_json_schema
 
 LAYER = "a"
 TABLE_SCHEMA_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "time", "year", "yearmonth",

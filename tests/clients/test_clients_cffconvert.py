@@ -8,8 +8,8 @@ import json
 import pytest
 import yaml
 
-from tests.clients.conftest import run, venv_tool
 from scripts.package import main as package_main
+from tests.clients.conftest import run, venv_tool
 from tests.conftest import ROOT, run_module
 from tests.release_tree import copy_release_tree, replace_in
 

@@ -11,9 +11,16 @@ import shutil
 
 import pytest
 
-from tests.clients.conftest import (CLIENTS_DIR, NODE_DIR, assert_dangling_key_refused,
-                                    assert_read_with_types_and_relations, require, run_json, variant_without_dialect,
-                                    venv_python)
+from tests.clients.conftest import (
+    CLIENTS_DIR,
+    NODE_DIR,
+    assert_dangling_key_refused,
+    assert_read_with_types_and_relations,
+    require,
+    run_json,
+    variant_without_dialect,
+    venv_python,
+)
 from tests.conftest import copy_package
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.clients.conftest import (CAMEO_WITH_LEADING_ZERO, LOCATED_PLACE, SIZED_DELEGATION, csv_rows, descriptor,
-                                    row_counts)
+from tests.clients.conftest import CAMEO_WITH_LEADING_ZERO, LOCATED_PLACE, SIZED_DELEGATION, csv_rows, descriptor, row_counts
 
 DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
                 "datetime": "TIMESTAMP"}

@@ -8,8 +8,7 @@ import shutil
 
 import pytest
 
-from tests.clients.conftest import (CAMEO_WITH_LEADING_ZERO, CLIENTS_DIR, csv_rows, descriptor, require, row_counts,
-                                    run)
+from tests.clients.conftest import CAMEO_WITH_LEADING_ZERO, CLIENTS_DIR, csv_rows, descriptor, require, row_counts, run
 from tests.conftest import ROOT
 
 R_SNIPPETS = re.findall(r"^```r\n(.*?)^```$", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
