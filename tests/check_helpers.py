@@ -3,11 +3,9 @@ in-process, split its report into layers, edit raw bytes of a copy, and block ev
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import frictionless  # noqa: F401 (imported once here: the check's forked Frictionless child inherits it, not re-imports it)
-import pytest
 
 from tests.conftest import read_csv, write_csv
 
@@ -73,30 +71,6 @@ def append_row(package: Path, table: str, changes: dict) -> int:
 def cell_of(package: Path, table: str, key_column: str, key: str, column: str) -> str:
     _, rows = read_csv(package / "data" / f"{table}.csv")
     return next(row[column] for row in rows if row[key_column] == key)
-
-
-class NetworkAttempt(OSError):
-    pass
-
-
-@pytest.fixture
-def network_blocked(monkeypatch, tmp_path) -> Path:
-    """Every way Python opens a connection or resolves a name raises, and is written down in the returned file
-    (a file, so that an attempt made in the check's forked Frictionless process is seen too)."""
-    record = tmp_path / "network-attempts.txt"
-
-    def refuse(what):
-        def blocked(*args, **kwargs):
-            with open(record, "a", encoding="utf-8") as handle:
-                handle.write(f"{what} {args[1:] if what.startswith('socket.') else args}\n")
-            raise NetworkAttempt(f"network blocked by the test: {what}")
-        return blocked
-
-    for name in ("connect", "connect_ex", "sendto", "sendmsg"):
-        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
-    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
-        monkeypatch.setattr(socket, name, refuse(name))
-    return record
 
 
 def attempts(record: Path) -> str:

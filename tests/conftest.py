@@ -5,6 +5,7 @@ import csv
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -164,8 +165,28 @@ def served_datasette(built_db):
     return make_datasette(built_db, ROOT)
 
 
-# Fixtures defined beside the helpers they use, made visible to every test module here.
-from tests.check_helpers import network_blocked  # noqa: E402, F401
+class NetworkAttempt(OSError):
+    pass
+
+
+@pytest.fixture
+def network_blocked(monkeypatch, tmp_path) -> Path:
+    """Every way Python opens a connection or resolves a name raises, and is written down in the returned file
+    (a file, so that an attempt made in the check's forked Frictionless process is seen too)."""
+    record = tmp_path / "network-attempts.txt"
+
+    def refuse(what):
+        def blocked(*args, **kwargs):
+            with open(record, "a", encoding="utf-8") as handle:
+                handle.write(f"{what} {args[1:] if what.startswith('socket.') else args}\n")
+            raise NetworkAttempt(f"network blocked by the test: {what}")
+        return blocked
+
+    for name in ("connect", "connect_ex", "sendto", "sendmsg"):
+        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
+    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+        monkeypatch.setattr(socket, name, refuse(name))
+    return record
 
 # Markers by module, so that a test file says once what kind of test it holds (pytest.ini lists them).
 MODULE_MARKERS = {"test_browser.py": "browser", "test_screenshots.py": "browser", "test_loadtest.py": "serial",
