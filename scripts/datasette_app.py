@@ -31,6 +31,7 @@ import socket
 import sqlite3
 import sys
 import unicodedata
+import weakref
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -62,6 +63,10 @@ SETTINGS = {
 # answering NULL; tests/test_server_hardening.py).
 SQLITE_VALUE_LIMIT = 256 * 1024
 SQLITE_SQL_LIMIT = 100_000  # the longest SQL statement, in bytes (a canned query is under 2 kB)
+# All the values of one query's result, counted as they are fetched: 1,000 rows of values just under the length limit
+# would otherwise reach Datasette's renderer as hundreds of MB (a blob counts six times: JSON writes a byte as
+# \u0000). A full page of the largest table is about 1 MB.
+MAX_RESULT_BYTES = 16 * 1024 * 1024
 # SQL functions that read or write files, load code, or hand out memory addresses (fts3_tokenizer returns the
 # address of a tokenizer module in libsqlite3; the others exist only in some builds of SQLite or its shell).
 DENIED_FUNCTIONS = frozenset({"fts3_tokenizer", "load_extension", "readfile", "writefile", "edit", "fsdir",
@@ -121,8 +126,27 @@ def limit(connection: sqlite3.Connection) -> None:
     connection.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, SQLITE_SQL_LIMIT)
 
 
+def result_budget_row_factory():
+    """sqlite3.Row for each fetched row, counting the bytes of each cursor's result: past MAX_RESULT_BYTES the fetch
+    stops with an error (a 400 answer) before anything is rendered."""
+    spent = weakref.WeakKeyDictionary()
+
+    def row_factory(cursor, values):
+        total = spent.get(cursor, 0)
+        for value in values:
+            total += 6 * len(value) if isinstance(value, bytes) else len(value) if isinstance(value, str) else 8
+        if total > MAX_RESULT_BYTES:
+            raise sqlite3.DataError(f"result too big: more than {MAX_RESULT_BYTES // 2**20} MiB of values; "
+                                    "ask for fewer rows or shorter values")
+        spent[cursor] = total
+        return sqlite3.Row(cursor, values)
+    return row_factory
+
+
 def harden_connection(connection: sqlite3.Connection) -> None:
-    """The authorizer, the limits and the bounded printf on one connection (Datasette's every connection)."""
+    """The authorizer, the limits, the result budget and the bounded printf on one connection (Datasette's every
+    connection)."""
+    connection.row_factory = result_budget_row_factory()
     connection.set_authorizer(sqlite_authorizer)
     limit(connection)
     helper = sqlite3.connect(":memory:", check_same_thread=False)

@@ -334,3 +334,19 @@ def test_the_exports_of_a_package_with_a_second_article(tmp_path):
     assert targets == set(seeds)
     people = [p["id"] for p in json.loads((out / "popolo.json").read_text(encoding="utf-8"))["persons"]]
     assert people.count("bilawal-bhutto-zardari") == 1 and "ingrid-solberg" in people
+
+
+def test_the_exports_read_nothing_of_the_package_but_what_the_check_vetted(tmp_path, built_db):
+    """Red team: a named pipe as schemas/package.yaml hung the export (it read the schemas itself); now the export takes
+    the check's reading, which refuses the pipe at once."""
+    import os
+
+    from tests.conftest import copy_package, run_module
+
+    package = copy_package(tmp_path / "package")
+    (package / "schemas" / "package.yaml").unlink()
+    os.mkfifo(package / "schemas" / "package.yaml")
+    result = run_module("scripts.export", "--root", str(package), "--db", str(built_db),
+                        "--output-dir", str(tmp_path / "out"), timeout=60)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

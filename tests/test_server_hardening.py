@@ -117,11 +117,16 @@ def test_the_authorizer_and_limits_hold_on_any_hardened_connection(built_db):
             connection.execute(f"select {function}('x')")
     with pytest.raises(sqlite3.DataError, match="too big"):
         connection.execute("select zeroblob(?)", [SQLITE_VALUE_LIMIT + 1])
-    assert connection.execute("select length(zeroblob(?))", [SQLITE_VALUE_LIMIT]).fetchone() == (SQLITE_VALUE_LIMIT,)
+    assert tuple(connection.execute("select length(zeroblob(?))", [SQLITE_VALUE_LIMIT]).fetchone()) == (SQLITE_VALUE_LIMIT,)
     # printf is SQLite's own below the bound
-    assert connection.execute("select printf('%05d|%.3s|%-4s|%%|%.*c', 42, 'abcdef', 'x', 3, 'y')").fetchone() == \
+    assert tuple(connection.execute("select printf('%05d|%.3s|%-4s|%%|%.*c', 42, 'abcdef', 'x', 3, 'y')").fetchone()) == \
         ("00042|abc|x   |%|yyy",)
-    assert connection.execute("select format('%s-%d', 'a', 7)").fetchone() == ("a-7",)
+    assert tuple(connection.execute("select format('%s-%d', 'a', 7)").fetchone()) == ("a-7",)
+    # a whole result is bounded too: 100 rows of 200 kB values pass, 1,000 do not (MAX_RESULT_BYTES, 16 MiB)
+    rows = "with recursive c(i) as (select 1 union all select i + 1 from c where i < ?) select printf('%200000c', 'x') from c"
+    assert len(connection.execute(rows, [60]).fetchall()) == 60
+    with pytest.raises(sqlite3.DataError, match="result too big"):
+        connection.execute(rows, [1000]).fetchall()
 
 
 @pytest.mark.parametrize("sql", [
@@ -132,6 +137,10 @@ def test_the_authorizer_and_limits_hold_on_any_hardened_connection(built_db):
     "select zeroblob(500000000)", "select randomblob(500000000)",
     "with recursive c(x) as (select 1 union all select x + 1 from c where x < 1000) "
     "select printf('%.*c', 1000000, 'x'), printf('%.*c', 1000000, 'y') from c",
+    # values just under the length limit, 1,000 rows of them: the whole result is bounded (16 MiB)
+    "with recursive c(i) as (select 1 union all select i + 1 from c where i < 1000) select zeroblob(260000) from c",
+    "with recursive c(i) as (select 1 union all select i + 1 from c where i < 1000) "
+    "select printf('%260000c', 'x'), printf('%260000c', 'y') from c",
 ])
 async def test_one_call_cannot_allocate_hundreds_of_megabytes(client, sql):
     """Bound: answered within 2 s, and the peak memory of this process grows by less than 64 MiB."""
@@ -144,6 +153,13 @@ async def test_one_call_cannot_allocate_hundreds_of_megabytes(client, sql):
         assert all(value is None for row in response.json()["rows"] for value in row)
     else:
         assert response.status_code == 400 and "too big" in response.json()["error"]
+
+
+@pytest.mark.parametrize("sql", ["select 1 as table_name, 2 as row_id",
+                                 "select 1 as source_id, 1.5 as evidence_start, x'00' as evidence_end, 'e' as evidence"])
+async def test_custom_sql_with_values_of_any_type_renders(client, sql):
+    """Red team: the plugin's cell links assumed strings and answered 500 to these."""
+    assert (await client.get(sql_path(sql).replace(".json?", "?"))).status_code == 200
 
 
 async def test_values_up_to_the_limit_still_work(client):

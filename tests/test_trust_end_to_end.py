@@ -196,6 +196,18 @@ def test_a_named_pipe_is_refused_at_once_by_check_and_build(package, target, pro
     assert_nothing_built(output)
 
 
+def test_a_descriptor_linked_to_another_package_is_refused(package, tmp_path):
+    """Red team: a datapackage.json that is a symbolic link would make its target's directory the package."""
+    elsewhere = tmp_path / "elsewhere"
+    (package / "datapackage.json").rename(elsewhere)
+    (package / "datapackage.json").symlink_to(elsewhere)
+    code, out, err = measure("descriptor linked out, check", "scripts.check", str(package / "datapackage.json"))
+    assert code == 2 and "descriptor-not-a-file" in err and "symbolic link" in err
+    code, err, output = build("descriptor linked out, build", package)
+    assert code == 1
+    assert_nothing_built(output)
+
+
 def test_a_device_as_a_seed_is_refused(package):
     """Item 2: /dev/zero as a seed (a device node inside seeds/, or a link to it): refused, never read."""
     (package / SEED).chmod(0o644)
@@ -355,7 +367,13 @@ def test_a_lone_surrogate_is_refused_with_its_place_and_no_output_crashes(packag
     (lambda d: d.setdefault("sources", [{}])[0].__setitem__("path", " javascript:alert(1)"), "package sources[0].path"),
     (lambda d: resource(d, "quotes").__setitem__("licenses", [{"name": "x", "path": "file:///etc/passwd"}]),
      "resources[{quotes}] licenses[0].path"),
-], ids=["licence-javascript", "homepage-javascript", "contributor-data-url", "source-leading-space", "resource-licence-file-url"])
+    # found by the red-team helper: links under keys the check did not look at
+    (lambda d: resource(d, "quotes").__setitem__("homepage", "javascript:alert(1)"), "resources[{quotes}] homepage"),
+    (lambda d: d.__setitem__("image", "javascript:alert(2)"), "package image"),
+    (lambda d: resource(d, "quotes").__setitem__("x-url", "file:///etc/passwd"), "resources[{quotes}] x-url"),
+    (lambda d: d["contributors"][0].__setitem__("homepage", "javascript:x"), "package contributors[0].homepage"),
+], ids=["licence-javascript", "homepage-javascript", "contributor-data-url", "source-leading-space", "resource-licence-file-url",
+        "resource-homepage-javascript", "image-javascript", "x-url-file", "contributor-homepage-javascript"])
 def test_a_link_that_is_not_http_or_a_package_path_is_refused(package, capsys, change, where):
     """Item 6: licence, source, contributor and homepage links: http(s) URLs or package-relative paths only."""
     edit_descriptor(package, change)

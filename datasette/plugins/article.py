@@ -46,7 +46,7 @@ def config(datasette) -> dict:
 
 
 def article_url(datasette, source_id: str) -> str:
-    return datasette.urls.path(ARTICLE_PREFIX + tilde_encode(source_id))
+    return datasette.urls.path(ARTICLE_PREFIX + tilde_encode(str(source_id)))
 
 
 def span_anchor(start: int, end: int) -> str:
@@ -326,13 +326,13 @@ def render_cell(row, value, column, table, database, datasette):
         return highlighted(value)
     if column == "evidence" and {"source_id", "evidence_start", "evidence_end"} <= columns:
         source_id, start, end = (cell_value(row, name) for name in ("source_id", "evidence_start", "evidence_end"))
-        if source_id and start is not None and end is not None:
+        if isinstance(source_id, str) and source_id and type(start) is int and type(end) is int:  # custom SQL: any type
             url = f"{article_url(datasette, source_id)}#{span_anchor(start, end)}"
             return Markup('<a class="evidence-link" href="{}" title="Read it in the annotated article">{}</a>').format(
                 url, value)
     kinds = config(datasette).get("entity_kinds", {})
     if table in kinds and column == "name" and kinds[table]["key"] in columns:
-        url = entity_url(datasette, kinds, table, cell_value(row, kinds[table]["key"]))
+        url = entity_url(datasette, kinds, table, str(cell_value(row, kinds[table]["key"])))
         return Markup('<a class="entity-link" href="{}" title="Everything the dataset knows of it">{}</a>').format(
             url, value)
     if table == "events" and column == "description" and "event_id" in columns:
@@ -343,7 +343,7 @@ def render_cell(row, value, column, table, database, datasette):
             article_url(datasette, cell_value(row, "source_id")), value)
     settings = config(datasette)
     if table is None or table in settings.get("views", ()):
-        if column == "row_id" and "table_name" in columns and row["table_name"]:
+        if column == "row_id" and "table_name" in columns and isinstance(row["table_name"], str) and row["table_name"]:
             return Markup('<a href="{}">{}</a>').format(row_url(datasette, database, row["table_name"], value), value)
         target = settings.get("key_columns", {}).get(column)
         if target:

@@ -74,19 +74,27 @@ def link_problem(value) -> str | None:
     return None
 
 
+# Keys whose value is a link wherever they stand (a resource's `path` and `jsonschema` are its files, checked apart).
+LINK_KEY = re.compile(r"(?:^|[-_])(?:homepage|image|url|uri|href|path)$", re.IGNORECASE)
+
+
 def _links(descriptor: dict):
-    """(where, link) of every link the package and its resources give."""
-    if "homepage" in descriptor:
-        yield "homepage", descriptor["homepage"]
+    """(where, link) of every link the package and its resources give: homepage, image and any key named like a
+    link, at the top and in each resource, and in their licences, sources and contributors."""
     for owner, item in [("package", descriptor)] + [(f"resources[{i}]", r) for i, r in
                                                     enumerate(descriptor.get("resources") or []) if isinstance(r, dict)]:
+        for key, value in item.items():
+            if isinstance(key, str) and LINK_KEY.search(key) and not (owner != "package" and key == "path"):
+                yield ("homepage" if owner == "package" and key == "homepage" else f"{owner} {key}"), value
         for key in ("licenses", "sources", "contributors"):
             entries = item.get(key)
             if not isinstance(entries, list):
                 continue
             for index, entry in enumerate(entries):
-                if isinstance(entry, dict) and "path" in entry:
-                    yield f"{owner} {key}[{index}].path", entry["path"]
+                if isinstance(entry, dict):
+                    for field, value in entry.items():
+                        if isinstance(field, str) and LINK_KEY.search(field):
+                            yield f"{owner} {key}[{index}].{field}", value
 
 
 def _dialect_problems(dialect) -> list[str]:

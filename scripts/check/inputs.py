@@ -137,6 +137,9 @@ def load_descriptor(path: Path, duplicated_keys: list | None = None) -> tuple[di
             raise Unusable("descriptor-missing", path, "no such file")
         if path.is_dir():
             raise Unusable("descriptor-not-a-file", path, "is a directory, not a datapackage.json")
+        if path.is_symlink():  # its target's directory would become the package: what is checked is what is named
+            raise Unusable("descriptor-not-a-file", path, "is a symbolic link: the descriptor must be a regular file "
+                           "in the package's own directory")
         raw = read_capped(path, MAX_DESCRIPTOR_BYTES)
     except NotRegular:
         raise Unusable("descriptor-not-a-file", path, "is not a regular file (a device or a pipe?), not a datapackage.json")

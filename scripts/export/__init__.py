@@ -24,8 +24,9 @@ from functools import cached_property
 from pathlib import Path
 
 from scripts.build_sqlite import EVIDENCE_VIEW, SOURCE_TEXTS, BuildRefused, default_output
+from scripts.check import checked_package
 from scripts.entity_kinds import ENTITY_KINDS, MENTIONS  # noqa: F401 (MENTIONS is the exports' too)
-from scripts.schemas import PackageSpec, load_spec
+from scripts.schemas import PackageSpec
 
 EXPORT_DIR = "exports"
 # entity table -> (the column by which a mention points at it, the type name the exports give its rows)
@@ -48,7 +49,7 @@ class PackageData:
 
     def __init__(self, db: Path, root: Path):
         self.db, self.root = Path(db), Path(root)
-        self.spec: PackageSpec = load_spec(root)
+        self.spec: PackageSpec = checked_package(root).spec  # the check's reading: no file of the package read twice
         self.connection = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
         self.connection.row_factory = sqlite3.Row
 
