@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.check.inputs import read_capped, strict_json
 from scripts.csvio import read_rows
 from scripts.generated import INPUT_ERRORS
 from scripts.schemas import load_spec
@@ -29,6 +30,18 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
 # "## [0.1.0] - 2026-11-28" or "## [Unreleased]"
 SECTION_HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\](?: - (?P<date>\d{4}-\d{2}-\d{2}))?\s*$", re.MULTILINE)
 KEY_SEPARATOR = "/"
+
+
+MAX_RELEASE_FILE_BYTES = 16_000_000  # CHANGELOG.md and a release's id list are kB; a device or a huge file is refused
+
+
+def read_release_file(path: Path) -> str:
+    """A changelog or release file as text: a regular file only (a pipe or a device is refused at once, never
+    waited on), at most MAX_RELEASE_FILE_BYTES, UTF-8."""
+    try:
+        return read_capped(path, MAX_RELEASE_FILE_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise VersioningError(f"{path.name}: cannot be read as a UTF-8 regular file ({error})") from None
 
 
 class VersioningError(Exception):
@@ -59,7 +72,7 @@ def changelog_sections(root: Path) -> list[ChangelogSection]:
     path = Path(root) / CHANGELOG
     if not path.is_file():
         raise VersioningError(f"{CHANGELOG}: missing")
-    text = path.read_text(encoding="utf-8")
+    text = read_release_file(path)
     headings = list(SECTION_HEADING.finditer(text))
     sections = []
     for index, heading in enumerate(headings):
@@ -108,11 +121,12 @@ def last_release(root: Path, before: str | None = None) -> tuple[str, dict[str, 
     version = max(files, key=semver_key)
     path = files[version]
     try:
-        recorded = json.loads(path.read_text(encoding="utf-8"))
+        recorded = strict_json(read_release_file(path))
         ids = recorded["ids"]
-        if recorded["version"] != version or not all(isinstance(v, list) for v in ids.values()):
+        if recorded["version"] != version or not all(isinstance(v, list) and all(isinstance(i, str) for i in v)
+                                                     for v in ids.values()):
             raise ValueError
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise VersioningError(f"{RELEASES_DIR}/{path.name}: not a release id list "
                               '({"version": ..., "ids": {table: [id, ...]}})') from None
     return version, ids

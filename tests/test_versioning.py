@@ -125,3 +125,22 @@ def test_record_writes_the_next_release_which_becomes_the_reference(tmp_path):
     again = remove_first_row(package, "source_notes")["note_id"]
     result = check(package)
     assert result.returncode == 1 and f"of release 0.3.0 is gone; name `source_notes/{again}`" in result.stdout
+
+
+@pytest.mark.parametrize("content", ["fifo", b"[" * 100_000 + b"]" * 100_000,
+                                     b'{"version": "0.2.0", "ids": {"persons": [1, {"a": 2}]}}'],
+                         ids=["named-pipe", "nested-100000-deep", "ids-not-strings"])
+def test_a_hostile_release_file_is_a_message_not_a_hang_or_a_traceback(tmp_path, content):
+    """Red team: releases/<version>.json as a named pipe hung `make dist`; nested or odd JSON gave tracebacks."""
+    import os
+
+    package = copy_release_tree(tmp_path / "p")
+    release = next((package / "releases").glob("*.json"))
+    release.unlink()
+    if content == "fifo":
+        os.mkfifo(release)
+    else:
+        release.write_bytes(content)
+    result = run_module("scripts.versioning", "check", "--root", str(package), timeout=60)
+    assert result.returncode in (1, 2) and "Traceback" not in result.output
+    assert release.name in result.output
