@@ -97,6 +97,15 @@ def default_output(root: Path | str = ".") -> Path:
     return database_path(root, package_name(Path(root)))
 
 
+def built_database(root: Path | str = ".", db: Path | str | None = None) -> Path:
+    """The database a reader of the build opens (the server, the exports): db when given, else default_output;
+    BuildRefused, with what to do, when it is not there."""
+    path = Path(db) if db else default_output(root)
+    if not path.is_file():
+        raise BuildRefused(f"{path} does not exist: run `make build` first")
+    return path
+
+
 def load_config(spec: PackageSpec) -> BuildConfig:
     tables = yaml.safe_load(TABLES_CONFIG.read_text(encoding="utf-8")) or {}
     views = yaml.safe_load(VIEWS_CONFIG.read_text(encoding="utf-8")) or {}

@@ -37,7 +37,7 @@ from urllib.parse import unquote_to_bytes
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from scripts.build_sqlite import BuildRefused, default_output
+from scripts.build_sqlite import BuildRefused, built_database
 from scripts.datasette_config import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -368,12 +368,9 @@ def main(argv=None) -> int:
 
     args = parse_args(argv)
     try:
-        db = Path(args.db) if args.db else default_output(args.root)
+        db = built_database(args.root, args.db)
     except BuildRefused as error:
         print(f"datasette_app: {error}", file=sys.stderr)
-        return 1
-    if not db.is_file():
-        print(f"datasette_app: {db} does not exist: run `make build` first", file=sys.stderr)
         return 1
     import uvicorn
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from scripts.build_sqlite import EVIDENCE_VIEW, SOURCE_TEXTS, BuildRefused, default_output
+from scripts.build_sqlite import EVIDENCE_VIEW, SOURCE_TEXTS, BuildRefused, built_database
 from scripts.check import checked_package
 from scripts.entity_kinds import ENTITY_KINDS, MENTIONS  # noqa: F401 (MENTIONS is the exports' too)
 from scripts.schemas import PackageSpec
@@ -138,12 +138,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     root = Path(args.root)
     try:
-        db = Path(args.db) if args.db else default_output(root)
+        db = built_database(root, args.db)
     except BuildRefused as error:
         print(f"export: {error}", file=sys.stderr)
-        return 1
-    if not db.is_file():
-        print(f"export: {db} does not exist: run `make build` first", file=sys.stderr)
         return 1
     output_dir = Path(args.output_dir) if args.output_dir else root / "build" / EXPORT_DIR
     try:
