@@ -459,9 +459,10 @@ def test_frictionless_is_handed_only_vetted_local_tables(package, capsys, monkey
     write_descriptor(package, lambda d: (resource(d, "quotes").__setitem__("x-mirror", "https://example.invalid/q.csv"),
                                          d.__setitem__("x-profile-mirror", "https://example.invalid/p.json")))
     handed = []
-    monkeypatch.setattr(check, "start_frictionless", lambda root, descriptor: None)  # in this process, to watch it
+    monkeypatch.setattr(check, "FINDINGS_MEMO", {})  # nothing known: Frictionless is asked
+    monkeypatch.setattr(check, "start_frictionless", lambda *args: None)  # in this process, to watch it
     real = check.frictionless_findings
-    monkeypatch.setattr(check, "frictionless_findings", lambda root, descriptor: handed.append(descriptor) or real(root, descriptor))
+    monkeypatch.setattr(check, "frictionless_findings", lambda root, descriptor, tables: handed.append(descriptor) or real(root, descriptor, tables))
     code, out, err = check_in_process(package, capsys)
     assert code == 0, out + err
     [descriptor] = handed

@@ -4,10 +4,19 @@ from what layer (a) vetted: only tables that layer (f) read whole and well (righ
 header's number of cells), each a local CSV with an explicit dialect (Frictionless 5.21 would otherwise run
 csv.Sniffer, which takes minutes on some valid cells) and the Table Schema derived from schemas/ without its
 patterns (layer c runs them under RE2). Its findings come back as Finding objects, never parsed from text. The
-child runs under a time and a memory bound: past them it is stopped and the package is not valid."""
+child runs under a time and a memory bound: past them it is stopped and the package is not valid.
+
+Frictionless's verdict on one table is a pure function of what it reads: the handed descriptor of that table, the
+bytes of its CSV and of every table its foreign keys look up, and the package's own keys. A process keeps those
+verdicts (FINDINGS_MEMO, keyed by the sha256 of exactly these, the CSVs' as layer f read them), so that a second
+check in the same process re-validates only the tables whose inputs changed: `make docs` runs three generators,
+the tests check hundreds of copies that differ in one cell. A package-level problem stops Frictionless before any
+table (as Package.validate does), and so it does here."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import multiprocessing
 import os
 import resource
@@ -36,6 +45,7 @@ class Finding:
     field_name: str | None = None
     row_number: int | None = None
     reference: str | None = None  # the lookup table of a foreign-key error
+    origin: str | None = None  # the table whose validation found it (None: the package's own validation)
 
 
 def frictionless_descriptor(descriptor: dict, tables: dict[str, Table]) -> dict:
@@ -90,23 +100,107 @@ def _no_sniffing():
         parser.csv = real
 
 
-def frictionless_findings(root: str, descriptor: dict) -> tuple[list[Finding], float]:
-    """Frictionless's validation of the package as Findings, and its seconds."""
+def frictionless_findings(root: str, descriptor: dict, tables=None) -> tuple[list[Finding], float]:
+    """Frictionless's validation of the package as Findings, and its seconds: the package's metadata, then each
+    table named in `tables` (None: every table), as Package.validate does (stopping at a package-level problem)."""
     started = time.perf_counter()
     from frictionless import FrictionlessException, Package  # the slowest import, needed by this layer only
 
     try:
         with _no_sniffing():
-            result = Package(descriptor, basepath=root).validate()
+            package = Package(descriptor, basepath=root)
+            try:
+                package.to_descriptor(validate=True)
+            except FrictionlessException as exception:
+                return [Finding(error.type, error.note or error.message) for error in exception.to_errors()], \
+                    time.perf_counter() - started
+            findings, later = [], []
+            for table in package.resources:
+                if tables is not None and table.name not in tables:
+                    continue
+                result = table.validate()
+                findings += [Finding(error.type, error.note or error.message, task.name, str(task.place),
+                                     _field_of(error), getattr(error, "row_number", None),
+                                     getattr(error, "reference_name", None), table.name)
+                             for task in result.tasks for error in task.errors]
+                later += [Finding(error.type, error.note or error.message, origin=table.name) for error in result.errors]
     except FrictionlessException as exception:  # a descriptor it refuses outright (a bad name, say) is a finding
         error = exception.error
         notes = [f"{error.note}: {reason.note}" for reason in exception.reasons or []] or [error.note]
         return [Finding(error.type, note or error.message) for note in notes], time.perf_counter() - started
-    findings = [Finding(error.type, error.note or error.message, task.name, str(task.place), _field_of(error),
-                        getattr(error, "row_number", None), getattr(error, "reference_name", None))
-                for task in result.tasks for error in task.errors]
-    findings += [Finding(error.type, error.note or error.message) for error in result.errors]
-    return findings, time.perf_counter() - started
+    return findings + later, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- what this process already knows
+
+FINDINGS_MEMO: dict[str, list[Finding]] = {}  # key (see Plan) -> the findings of that validation
+MEMO_ENTRIES = 512  # oldest forgotten first; a table with more findings than MEMO_FINDINGS is not kept
+MEMO_FINDINGS = 200
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
+
+
+@dataclass
+class Plan:
+    """What layer b must ask Frictionless this time, and what this process already knows."""
+    package_key: str
+    table_keys: dict[str, str]  # handed table -> key of its inputs
+    known: dict[str, list[Finding]]  # handed table -> findings kept from an earlier validation of the same inputs
+    package_known: list[Finding] | None  # the package's own findings, when kept
+
+    @property
+    def tables_to_validate(self) -> list[str]:
+        if self.package_known:  # a package-level problem: Frictionless validates no table
+            return []
+        return [name for name in self.table_keys if name not in self.known]
+
+    @property
+    def needs_frictionless(self) -> bool:
+        return self.package_known is None or bool(self.tables_to_validate)
+
+
+def plan(handed: dict, tables: dict[str, Table]) -> Plan:
+    """Key every handed table by what Frictionless reads to validate it: its descriptor and bytes, and the
+    descriptor and bytes of every table its foreign keys look up (and the package's own keys, which set the
+    Data Package version its metadata is validated under)."""
+    package_keys = {key: value for key, value in handed.items() if key != "resources"}
+    by_name = {table["name"]: table for table in handed["resources"]}
+    table_keys = {}
+    for name, table in by_name.items():
+        looked_up = sorted({fk["reference"].get("resource") or name for fk in table["schema"].get("foreignKeys", [])})
+        table_keys[name] = _digest([package_keys, table, tables[name].sha256,
+                                    [[by_name[other], tables[other].sha256] for other in looked_up if other in by_name]])
+    known = {name: FINDINGS_MEMO[key] for name, key in table_keys.items() if key in FINDINGS_MEMO}
+    package_key = _digest(handed)  # the package's own validation reads the descriptor only
+    return Plan(package_key, table_keys, known, FINDINGS_MEMO.get(package_key))
+
+
+def complete(plan: Plan, found: list[Finding]) -> list[Finding]:
+    """This run's findings with those known, in the order of one Package.validate (each table's in the descriptor's
+    order, then those of no table); what was found is kept for the next check in this process."""
+    package_level = plan.package_known
+    if package_level is None:
+        package_level = [finding for finding in found if finding.origin is None]
+        _remember(plan.package_key, package_level)
+    if package_level:  # Frictionless stopped before the tables
+        return package_level
+    by_table = dict(plan.known)
+    for name in plan.tables_to_validate:
+        by_table[name] = [finding for finding in found if finding.origin == name]
+        _remember(plan.table_keys[name], by_table[name])
+    ordered = [finding for name in plan.table_keys for finding in by_table[name]]
+    return [f for f in ordered if f.table is not None] + [f for f in ordered if f.table is None]
+
+
+def _remember(key: str, findings: list[Finding]) -> None:
+    if len(findings) > MEMO_FINDINGS:
+        return
+    FINDINGS_MEMO.pop(key, None)
+    FINDINGS_MEMO[key] = findings
+    while len(FINDINGS_MEMO) > MEMO_ENTRIES:
+        del FINDINGS_MEMO[next(iter(FINDINGS_MEMO))]
 
 
 def _field_of(error) -> str | None:
@@ -115,10 +209,10 @@ def _field_of(error) -> str | None:
     return getattr(error, "field_name", None) or (",".join(names) if names else None)
 
 
-def _child(root: str, descriptor: dict, sender) -> None:
+def _child(root: str, descriptor: dict, tables, sender) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
-        sender.send(("done", *frictionless_findings(root, descriptor)))
+        sender.send(("done", *frictionless_findings(root, descriptor, tables)))
     except BaseException as error:  # said to the parent, which reports it
         with contextlib.suppress(Exception):
             sender.send(("failed", f"{type(error).__name__}: {error}", 0.0))
@@ -126,14 +220,14 @@ def _child(root: str, descriptor: dict, sender) -> None:
         sender.close()
 
 
-def start_frictionless(root, descriptor: dict):
-    """Start layer b in a forked child process, so that it runs on a second core while this process runs layers
-    c-e. None where there is one core or no fork: it then runs in-process."""
+def start_frictionless(root, descriptor: dict, tables=None):
+    """Start layer b (the tables named, None: all) in a forked child process, so that it runs on a second core
+    while this process runs layers c-e. None where there is one core or no fork: it then runs in-process."""
     if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     context = multiprocessing.get_context("fork")  # fork: nothing re-imported (Frictionless, when already loaded)
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(str(root), descriptor, sender), daemon=True)
+    child = context.Process(target=_child, args=(str(root), descriptor, tables, sender), daemon=True)
     child.start()
     sender.close()
     return child, receiver

@@ -158,7 +158,9 @@ def vet(descriptor_file: Path | str) -> Vetted:
     frictionless = None
     if descriptor_ok:
         handed = layer_b.frictionless_descriptor(descriptor, tables)
-        frictionless = layer_b.start_frictionless(root, handed)
+        asked = layer_b.plan(handed, tables)
+        if asked.needs_frictionless:
+            frictionless = layer_b.start_frictionless(root, handed, asked.tables_to_validate)
     try:
         check_rows(tables, report)
         lap("c")
@@ -182,9 +184,12 @@ def vet(descriptor_file: Path | str) -> Vetted:
                     findings, report.timings["b"] = layer_b.finish_frictionless(frictionless)
                     frictionless = None
                     lap("waiting for b")
-                else:
-                    findings, _ = layer_b.frictionless_findings(str(root), handed)
+                elif asked.needs_frictionless:
+                    findings, _ = layer_b.frictionless_findings(str(root), handed, asked.tables_to_validate)
                     lap("b")
+                else:
+                    findings = []
+                findings = layer_b.complete(asked, findings)
                 layer_b.report_findings(findings, tables, report, descriptor_path)
             except RuntimeError as error:
                 report.add("b", "frictionless-failed", descriptor_path, None, None, None, str(error))

@@ -1,0 +1,86 @@
+"""Layer b keeps Frictionless's verdict per table for the process (scripts/check/frictionless.py: FINDINGS_MEMO),
+keyed by what Frictionless reads. These tests hold it to two promises: a check with the memo reports exactly
+what a check without it reports, and the memo asks Frictionless again about every table whose inputs changed
+(the table itself and every table whose foreign keys look it up, read here from the JSON Schemas)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scripts.check import frictionless as layer_b
+from tests.check_helpers import cell_of, check_in_process
+from tests.conftest import ROOT, set_cell
+
+
+def looking_up(table: str) -> set[str]:
+    """The table and every table with a foreign key into it, from schemas/*.schema.json."""
+    found = {table}
+    for path in (ROOT / "schemas").glob("*.schema.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        for fk in schema.get("x-foreignKeys", []):
+            if fk["reference"]["resource"] == table:
+                found.add(path.name.removesuffix(".schema.json"))
+    return found
+
+
+@pytest.fixture
+def asked(monkeypatch) -> list[set[str]]:
+    """A fresh memo, and what each check of this test asks Frictionless to validate (a set of tables per check)."""
+    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
+    record, real_plan = [], layer_b.plan
+
+    def recording_plan(handed, tables):
+        planned = real_plan(handed, tables)
+        record.append(set(planned.tables_to_validate))
+        return planned
+    monkeypatch.setattr(layer_b, "plan", recording_plan)
+    return record
+
+
+def report_without_memo(package, capsys, monkeypatch) -> dict:
+    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
+    code, out, _ = check_in_process(package, capsys, "--format", "json")
+    return json.loads(out)
+
+
+def test_a_second_check_of_the_same_bytes_asks_frictionless_nothing(package, capsys, asked):
+    first = check_in_process(package, capsys, "--format", "json")
+    second = check_in_process(package, capsys, "--format", "json")
+    assert first[0] == second[0] == 0 and json.loads(first[1]) == json.loads(second[1])
+    assert asked[0] == {path.stem.removesuffix(".schema") for path in (ROOT / "schemas").glob("*.schema.json")
+                        if path.name != "common.schema.json"}
+    assert asked[1] == set()
+
+
+def test_a_changed_table_is_validated_again_with_every_table_that_looks_it_up(package, capsys, monkeypatch, asked):
+    assert check_in_process(package, capsys)[0] == 0
+    line = set_cell(package, "persons", "person_id", "tejasvi-surya", "party_id", "no-such-party")
+    code, out, _ = check_in_process(package, capsys, "--format", "json")
+    assert code == 1 and asked[1] == looking_up("persons") and len(asked[1]) > 1
+    with_memo = json.loads(out)
+    frictionless = next(layer for layer in with_memo["layers"] if layer["layer"] == "b")["problems"]
+    assert [(p["path"], p["line"], p["field"], p["code"]) for p in frictionless] == \
+        [("data/persons.csv", line, "party_id", "foreign-key")]
+    assert with_memo == report_without_memo(package, capsys, monkeypatch)
+
+
+def test_a_change_undone_is_known_again(package, capsys, asked):
+    assert check_in_process(package, capsys)[0] == 0
+    original = cell_of(package, "parties", "party_id", "bjp", "note")
+    set_cell(package, "parties", "party_id", "bjp", "note", "A curator's edit.")
+    check_in_process(package, capsys)
+    set_cell(package, "parties", "party_id", "bjp", "note", original)
+    assert check_in_process(package, capsys)[0] == 0
+    assert asked[1] == looking_up("parties") and asked[2] == set()
+
+
+def test_the_memo_is_bounded_and_a_large_verdict_is_not_kept(package, capsys, monkeypatch, asked):
+    monkeypatch.setattr(layer_b, "MEMO_ENTRIES", 5)
+    assert check_in_process(package, capsys)[0] == 0
+    assert len(layer_b.FINDINGS_MEMO) == 5
+    monkeypatch.setattr(layer_b, "MEMO_FINDINGS", 0)
+    set_cell(package, "persons", "person_id", "tejasvi-surya", "party_id", "no-such-party")
+    check_in_process(package, capsys)
+    check_in_process(package, capsys)
+    assert "persons" in asked[1] and "persons" in asked[2]  # its one finding was more than it may keep
