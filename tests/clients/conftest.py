@@ -55,6 +55,17 @@ def run_json(command: list, cwd: Path) -> dict:
     return json.loads(result.stdout)
 
 
+def run_console_script(venv: str, command: str, argument_lists: list[list], cwd: Path) -> list[subprocess.CompletedProcess]:
+    """The client's command run once per argument list, every run in one process of its venv
+    (run_console_script.py: the command's own entry point, each run with its own arguments, output and exit status),
+    so that the client starts once rather than once per run."""
+    arguments = [[str(part) for part in parts] for parts in argument_lists]
+    outputs = run_json([venv_python(venv), CLIENTS_DIR / "run_console_script.py", command, json.dumps(arguments)], cwd)
+    assert len(outputs) == len(arguments)
+    return [subprocess.CompletedProcess([command, *parts], output["returncode"], output["stdout"], output["stderr"])
+            for parts, output in zip(arguments, outputs)]
+
+
 @pytest.fixture(scope="session")
 def client_package(tmp_path_factory) -> Path:
     """A copy of the package (descriptor, data, schemas, seeds) for the clients to read."""

@@ -1,6 +1,6 @@
 """Reads every resource of a Data Package with the legacy Python libraries datapackage 1.x and tableschema 1.x, as
 their users do: typed values and foreign keys resolved (`read(keyed=True, relations=True)`). Run by
-tests/clients/test_clients_legacy_python.py in its own venv (.venv-clients/legacy). Prints one JSON document:
+tests/clients/test_clients_datapackage_libraries.py in its own venv (.venv-clients/legacy). Prints one JSON document:
 {"valid", "errors", "tables": {name: rows} or {name: {"error": message}}}; a value JSON has no type for (a date, a
 Decimal) is written as {"type": ..., "value": str(value)} so that the test sees what the library made of it."""
 import json

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 
 import pytest
 
-from tests.clients.conftest import CAMEO_WITH_LEADING_ZERO, descriptor, row_counts, run, venv_tool
+from tests.clients.conftest import CAMEO_WITH_LEADING_ZERO, descriptor, row_counts, run, run_console_script, venv_tool
 
 TABLES = [resource["name"] for resource in descriptor()["resources"]]
 INFERRED = {"integer": "Number", "number": "Number", "boolean": "Boolean"}  # csvstat's names for the Table Schema's types
+STATS_RUNS = [*[("--csv", f"data/{name}.csv") for name in TABLES], *[("--count", f"data/{name}.csv") for name in TABLES],
+              ("--csv", "--no-inference", "data/cameo_codes.csv")]
 
 
 @pytest.fixture(scope="module")
@@ -20,28 +23,35 @@ def csvstat():
     return venv_tool("csvkit", "csvstat")
 
 
-def stats(csvstat, package, name: str, *options: str) -> dict[str, dict]:
-    result = run([csvstat, "--csv", *options, f"data/{name}.csv"], package)
+@pytest.fixture(scope="session")
+def csvstat_runs(client_package) -> dict[tuple[str, ...], subprocess.CompletedProcess]:
+    """Every csvstat run the tests below read (each table's statistics and row count, cameo_codes without
+    inference), made in one csvkit process for the session: csvkit's start-up costs more than a table's run."""
+    return dict(zip(STATS_RUNS, run_console_script("csvkit", "csvstat", STATS_RUNS, client_package)))
+
+
+def stats(csvstat_runs, name: str, *options: str) -> dict[str, dict]:
+    result = csvstat_runs["--csv", *options, f"data/{name}.csv"]
     assert result.returncode == 0, result.stderr[-2000:]
     return {row["column_name"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
 
 
 @pytest.mark.parametrize("name", TABLES)
-def test_csvstat_default_sniffing_finds_every_column_and_row(csvstat, client_package, name):
+def test_csvstat_default_sniffing_finds_every_column_and_row(csvstat_runs, name):
     fields = next(r for r in descriptor()["resources"] if r["name"] == name)["schema"]["fields"]
-    columns = stats(csvstat, client_package, name)
+    columns = stats(csvstat_runs, name)
     assert list(columns) == [f["name"] for f in fields]
-    counted = run([csvstat, "--count", f"data/{name}.csv"], client_package)
+    counted = csvstat_runs["--count", f"data/{name}.csv"]
     assert counted.returncode == 0 and int(counted.stdout.strip()) == row_counts()[name]
     for f in fields:  # integers and booleans inferred as such (a column left empty is Text to csvkit)
         if f["type"] in INFERRED and int(columns[f["name"]]["nonnulls"]):
             assert columns[f["name"]]["type"] == INFERRED[f["type"]], (f["name"], columns[f["name"]]["type"])
 
 
-def test_csvstat_inference_spoils_cameo_codes_unless_told_not_to(csvstat, client_package):
-    inferred = stats(csvstat, client_package, "cameo_codes")["cameo_code"]
+def test_csvstat_inference_spoils_cameo_codes_unless_told_not_to(csvstat_runs):
+    inferred = stats(csvstat_runs, "cameo_codes")["cameo_code"]
     assert inferred["type"] == "Number" and str(int(CAMEO_WITH_LEADING_ZERO)) in inferred["freq"].split(", ")
-    kept = stats(csvstat, client_package, "cameo_codes", "--no-inference")["cameo_code"]
+    kept = stats(csvstat_runs, "cameo_codes", "--no-inference")["cameo_code"]
     assert kept["type"] == "Text" and CAMEO_WITH_LEADING_ZERO in kept["freq"].split(", ")
 
 
