@@ -155,9 +155,7 @@ def test_build_is_reproducible(built_db, tmp_path):
 
 def test_cli_writes_the_default_path_of_the_package(tmp_path):
     package = copy_package(tmp_path / "package")
-    # the suite's one `python -m scripts.build_sqlite` that runs to the end (a terminated one is below); the other
-    # tests call its main in this process
-    result = run_module("scripts.build_sqlite", "--root", str(package))
+    result = run_main(build_main, "--root", str(package))
     assert result.returncode == 0, result.output
     output = package / "build" / f"{PACKAGE_NAME}.db"
     assert result.stdout.startswith(f"wrote {output}") and output.is_file()
@@ -185,7 +183,9 @@ def test_an_invalid_package_is_refused_and_the_previous_database_kept(tmp_path, 
 
 
 def test_an_unusable_package_is_refused_with_a_message(tmp_path):
-    result = run_main(build_main, "--root", str(tmp_path), "--output", str(tmp_path / "x.db"))
+    # the suite's one `python -m scripts.build_sqlite` that runs to its end (a terminated one is below); the other
+    # tests call its main in this process
+    result = run_module("scripts.build_sqlite", "--root", str(tmp_path), "--output", str(tmp_path / "x.db"))
     assert result.returncode == 1 and "the package cannot be checked" in result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "x.db").exists()
     result = run_main(build_main, "--root", str(tmp_path))

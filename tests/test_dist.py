@@ -107,8 +107,7 @@ def test_stale_citation_is_refused_and_nothing_written(tmp_path):
     cff = package / "CITATION.cff"
     cff.write_text(cff.read_text(encoding="utf-8").replace(descriptor["version"], "9.9.9"), encoding="utf-8")
     out = tmp_path / "dist"
-    # the suite's one `python -m scripts.dist`; the other tests call its main in this process
-    result = run_module("scripts.dist", "--root", str(package), "--output-dir", str(out))
+    result = run_main(dist_main, "--root", str(package), "--output-dir", str(out))
     assert result.returncode == 1
     assert "stale generated files: CITATION.cff; run `make docs`" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
@@ -123,7 +122,9 @@ def test_silently_removed_id_is_refused_and_nothing_written(tmp_path):
               [row for row in pointers if row["note_id"] != rows[0]["note_id"]])
     before = snapshot(package)
     out = tmp_path / "dist"
-    result = run_main(dist_main, "--root", str(package), "--output-dir", str(out))
+    # the suite's one `python -m scripts.dist` (refused before anything is drawn); the other tests call its main in
+    # this process
+    result = run_module("scripts.dist", "--root", str(package), "--output-dir", str(out))
     assert result.returncode == 1
     assert f"`source_notes/{rows[0]['note_id']}`" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
