@@ -201,3 +201,43 @@ def pytest_collection_modifyitems(config, items):
         marker = MODULE_MARKERS.get(path.name)
         if marker:
             item.add_marker(marker)
+
+
+# ---------------------------------------------------------------- a script's main(argv), run in this process
+
+def run_main(main, *args: str, cwd: Path = ROOT, pipe: Path | None = None) -> CheckResult:
+    """Exit status, stdout and stderr of a script's main(argv), called in this process from cwd as `python -m`
+    would call it (argparse's exit included): no new interpreter, and the check's verdict on a package is kept
+    between calls. pipe: a named pipe a regression would hang on; if main still runs after 60 s, the pipe is
+    opened for writing (so that its reader sees an end) and the test fails."""
+    import contextlib
+    import threading
+
+    outcome: dict = {}
+
+    def call():
+        try:
+            outcome["code"] = main(list(args))
+        except SystemExit as exit_:
+            if isinstance(exit_.code, str):  # sys.exit("message"): the interpreter prints it
+                print(exit_.code, file=sys.stderr)
+            outcome["code"] = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+        except BaseException as error:  # raised in the test, as a traceback would end the process
+            outcome["error"] = error
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        if pipe is None:
+            call()
+        else:
+            worker = threading.Thread(target=call, daemon=True)
+            worker.start()
+            worker.join(60)
+            if worker.is_alive():
+                with contextlib.suppress(OSError):  # no reader: main hangs elsewhere, and fails all the same
+                    os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+                worker.join(30)
+                pytest.fail(f"{main.__module__}.main hung on the named pipe {pipe}")
+    if "error" in outcome:
+        raise outcome["error"]
+    return CheckResult(outcome["code"], out.getvalue(), err.getvalue())

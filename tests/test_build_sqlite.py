@@ -9,30 +9,25 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
 from scripts import build_sqlite
 from scripts.build_sqlite import BUILD_STEPS, build_database
+from scripts.build_sqlite import main as build_main
 from scripts.datasette_config import EVIDENCE_VIEW, SOURCE_TEXTS, TABLES_CONFIG
 from scripts.schemas import load_spec
 from scripts.seeds import read_seed
-from tests.conftest import ROOT, copy_package, read_csv, run_module, set_cell
+from tests.conftest import ROOT, copy_package, read_csv, run_main, run_module, set_cell
 
 SPEC = load_spec(ROOT)
 PACKAGE_NAME = SPEC.metadata["name"]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_database(ROOT, tmp_path_factory.mktemp("build") / f"{PACKAGE_NAME}.db")
-
-
 @pytest.fixture
-def db(built):
-    connection = sqlite3.connect(f"file:{built}?mode=ro", uri=True)
+def db(built_db):
+    connection = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
     connection.row_factory = sqlite3.Row
     yield connection
     connection.close()
@@ -64,7 +59,7 @@ def test_every_resource_is_a_table_with_the_csv_columns_types_and_rows(db):
         assert "STRICT" in db.execute("select sql from sqlite_master where name = ?", [table.name]).fetchone()[0]
 
 
-def test_foreign_keys_are_real_constraints_each_with_an_index(db, built, tmp_path):
+def test_foreign_keys_are_real_constraints_each_with_an_index(db, built_db, tmp_path):
     for table in SPEC.tables:
         declared = {(fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"]) for fk in table.foreign_keys}
         actual = {(fk["from"], fk["table"], fk["to"]) for fk in db.execute(f'pragma foreign_key_list("{table.name}")')}
@@ -74,7 +69,7 @@ def test_foreign_keys_are_real_constraints_each_with_an_index(db, built, tmp_pat
         for column, _, _ in declared:
             assert column in leading_columns, f"no index on {table.name}.{column}"
     # Real constraints: SQLite itself refuses a row that points nowhere.
-    writable = shutil.copy(built, tmp_path / "writable.db")
+    writable = shutil.copy(built_db, tmp_path / "writable.db")
     connection = sqlite3.connect(writable)
     connection.execute("pragma foreign_keys = on")
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
@@ -153,14 +148,14 @@ def test_source_texts_hold_each_seed_exactly(db):
         assert stored[0] == read_seed(ROOT / source["path"])
 
 
-def test_build_is_reproducible(built, tmp_path):
+def test_build_is_reproducible(built_db, tmp_path):
     again = build_database(ROOT, tmp_path / "again.db")
-    assert again.read_bytes() == built.read_bytes()
+    assert again.read_bytes() == built_db.read_bytes()
 
 
 def test_cli_writes_the_default_path_of_the_package(tmp_path):
     package = copy_package(tmp_path / "package")
-    result = run_module("scripts.build_sqlite", "--root", str(package))
+    result = run_main(build_main, "--root", str(package))
     assert result.returncode == 0, result.output
     output = package / "build" / f"{PACKAGE_NAME}.db"
     assert result.stdout.startswith(f"wrote {output}") and output.is_file()
@@ -171,14 +166,14 @@ def test_cli_writes_the_default_path_of_the_package(tmp_path):
     ("persons", "person_id", "shashi-tharoor", "party_id", "no-such-party"),  # the build alone would succeed
     ("delegations", "delegation_id", "pakistani-delegation", "stated_size", "nine"),  # the build alone would fail
 ])
-def test_an_invalid_package_is_refused_and_the_previous_database_kept(tmp_path, built, table, key, row, field, value):
+def test_an_invalid_package_is_refused_and_the_previous_database_kept(tmp_path, built_db, table, key, row, field, value):
     package = copy_package(tmp_path / "package")
     output = package / "build" / f"{PACKAGE_NAME}.db"
     output.parent.mkdir()
-    shutil.copy(built, output)
+    shutil.copy(built_db, output)
     before = output.read_bytes()
     line = set_cell(package, table, key, row, field, value)
-    result = run_module("scripts.build_sqlite", "--root", str(package))
+    result = run_main(build_main, "--root", str(package))
     assert result.returncode == 1
     assert f"data/{table}.csv:{line}: [{table}.{field}]" in result.stderr
     assert "`make check` rejects the package" in result.stderr and "nothing was written" in result.stderr
@@ -188,10 +183,12 @@ def test_an_invalid_package_is_refused_and_the_previous_database_kept(tmp_path, 
 
 
 def test_an_unusable_package_is_refused_with_a_message(tmp_path):
+    # the suite's one `python -m scripts.build_sqlite` that runs to its end (a terminated one is below); the other
+    # tests call its main in this process
     result = run_module("scripts.build_sqlite", "--root", str(tmp_path), "--output", str(tmp_path / "x.db"))
     assert result.returncode == 1 and "the package cannot be checked" in result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "x.db").exists()
-    result = run_module("scripts.build_sqlite", "--root", str(tmp_path))
+    result = run_main(build_main, "--root", str(tmp_path))
     assert result.returncode == 1 and "the package cannot be checked" in result.stderr and "descriptor-missing" in result.stderr
 
 
@@ -223,11 +220,11 @@ def test_a_build_that_fails_at_any_point_leaves_the_previous_database(tmp_path, 
     assert sorted(p.name for p in output.parent.iterdir()) == [output.name]
 
 
-def test_a_terminated_build_process_leaves_the_previous_database(tmp_path, built):
+def test_a_terminated_build_process_leaves_the_previous_database(tmp_path, built_db):
     package = copy_package(tmp_path / "package")
     output = package / "build" / f"{PACKAGE_NAME}.db"
     output.parent.mkdir()
-    before = built.read_bytes()
+    before = built_db.read_bytes()
     for _ in range(5):  # the scratch file lives a fraction of a second: on a busy machine a try may miss it
         output.write_bytes(before)
         process = subprocess.Popen([sys.executable, "-m", "scripts.build_sqlite", "--root", str(package)], cwd=ROOT,

@@ -10,8 +10,9 @@ import yaml
 from jsonschema import Draft7Validator, FormatChecker
 
 from scripts.citation import build_citation, readme_text, render_cff
+from scripts.citation import main as citation_main
 from scripts.package import main as package_main
-from tests.conftest import ROOT, run_module, snapshot
+from tests.conftest import ROOT, run_main, run_module, snapshot
 from tests.release_tree import copy_release_tree, replace_in
 
 CFF_SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "citation-file-format-1.2.0.schema.json").read_text("utf-8"))
@@ -28,7 +29,7 @@ def committed_cff() -> dict:
 
 def test_committed_citation_is_what_the_generator_writes():
     assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == render_cff(build_citation(ROOT))
-    assert run_module("scripts.citation", "--check").returncode == 0
+    assert run_main(citation_main, "--check").returncode == 0
 
 
 def test_citation_is_a_valid_cff_1_2_0_dataset():
@@ -78,13 +79,13 @@ def test_generator_follows_package_yaml_and_reports_drift(tmp_path):
     replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: 0.3.0")
     assert package_main(["--root", str(package)]) == 0  # datapackage.json follows: the package stays valid
     replace_in(package / "CHANGELOG.md", "## [Unreleased]\n", "## [Unreleased]\n\n## [0.3.0] - 2027-01-02\n")
-    result = run_module("scripts.citation", "--root", str(package), "--check")
+    result = run_main(citation_main, "--root", str(package), "--check")
     assert result.returncode == 1 and "CITATION.cff: differs" in result.stderr
-    assert run_module("scripts.citation", "--root", str(package)).returncode == 0
+    assert run_main(citation_main, "--root", str(package)).returncode == 0
     cff = yaml.safe_load((package / "CITATION.cff").read_text(encoding="utf-8"))
     assert (cff["version"], cff["date-released"]) == ("0.3.0", "2027-01-02")
     assert cff_errors(cff) == []
-    assert run_module("scripts.citation", "--root", str(package), "--check").returncode == 0
+    assert run_main(citation_main, "--root", str(package), "--check").returncode == 0
 
 
 def test_a_version_without_a_dated_changelog_heading_is_a_clear_error(tmp_path):
@@ -92,6 +93,8 @@ def test_a_version_without_a_dated_changelog_heading_is_a_clear_error(tmp_path):
     replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: 0.3.0")
     assert package_main(["--root", str(package)]) == 0  # datapackage.json follows: the package stays valid
     before = snapshot(package)
+    # the suite's one `python -m scripts.citation` (on a root of its own, so it costs no check more than a call of
+    # main would); the other tests call main in this process
     result = run_module("scripts.citation", "--root", str(package))
     assert result.returncode == 2
     assert "CHANGELOG.md: no section for version 0.3.0" in result.stderr and "Traceback" not in result.stderr

@@ -7,9 +7,10 @@ import re
 import pytest
 
 from scripts.codebook import CODEBOOK, render
+from scripts.codebook import main as codebook_main
 from scripts.package import main as package_main
 from scripts.schemas import load_spec
-from tests.conftest import ROOT, copy_package, read_csv, run_module, write_csv
+from tests.conftest import ROOT, copy_package, read_csv, run_main, run_module, write_csv
 
 SPEC = load_spec(ROOT)
 BOOK = (ROOT / CODEBOOK).read_text(encoding="utf-8")
@@ -27,7 +28,7 @@ def field_row(text: str, field: str) -> str:
 
 def test_committed_codebook_is_what_the_generator_writes():
     assert BOOK == render(ROOT)
-    assert run_module("scripts.codebook", "--check").returncode == 0
+    assert run_main(codebook_main, "--check").returncode == 0
 
 
 @pytest.mark.parametrize("table", SPEC.tables, ids=lambda t: t.name)
@@ -85,6 +86,8 @@ def test_a_changed_schema_or_row_count_makes_the_committed_codebook_stale(tmp_pa
     package = copy_package(tmp_path / "p")
     (package / "docs").mkdir()
     (package / CODEBOOK).write_text(BOOK, encoding="utf-8")
+    # the suite's one `python -m scripts.codebook` (on a root of its own, so it costs no check more than a call of
+    # main would); the other calls run main in this process, which keeps the check's verdict between them
     assert run_module("scripts.codebook", "--root", str(package), "--check").returncode == 0
 
     schema_file = package / "schemas" / "parties.schema.json"
@@ -98,9 +101,9 @@ def test_a_changed_schema_or_row_count_makes_the_committed_codebook_stale(tmp_pa
               [row for row in pointers if row["note_id"] != rows[0]["note_id"]])
     assert package_main(["--root", str(package)]) == 0  # the descriptor follows the schema: the package stays valid
 
-    result = run_module("scripts.codebook", "--root", str(package), "--check")
+    result = run_main(codebook_main, "--root", str(package), "--check")
     assert result.returncode == 1 and "codebook.md: differs" in result.stderr
-    assert run_module("scripts.codebook", "--root", str(package)).returncode == 0
+    assert run_main(codebook_main, "--root", str(package)).returncode == 0
     book = (package / CODEBOOK).read_text(encoding="utf-8")
     assert "A description changed in the JSON Schema only." in section(book, "parties")
     assert f"- Rows: {len(rows) - 1}\n" in section(book, "source_notes")

@@ -11,9 +11,11 @@ import zipfile
 import pytest
 
 from scripts.check import checked_package
+from scripts.check import main as check_main
+from scripts.dist import main as dist_main
 from scripts.dist import write_zip
 from scripts.schemas import load_spec
-from tests.conftest import ROOT, read_csv, run_check, run_module, snapshot, write_csv
+from tests.conftest import ROOT, read_csv, run_main, run_module, snapshot, write_csv
 from tests.release_tree import copy_release_tree
 
 SPEC = load_spec(ROOT)
@@ -25,8 +27,9 @@ REQUIRED = ["datapackage.json", "README.md", "CITATION.cff", "docs/codebook.md",
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
+    """The real package's bundle, made once for the module (the tests below only read it)."""
     out = tmp_path_factory.mktemp("dist")
-    result = run_module("scripts.dist", "--output-dir", str(out))
+    result = run_main(dist_main, "--root", str(ROOT), "--output-dir", str(out))
     assert result.returncode == 0, result.output
     return out
 
@@ -50,7 +53,7 @@ def test_bundle_has_the_zip_the_database_the_exports_and_checksums(bundle):
 
 
 def test_unzipped_bundle_is_a_valid_package(unpacked):
-    result = run_check(unpacked)
+    result = run_main(check_main, str(unpacked / "datapackage.json"))
     assert result.returncode == 0, result.output
     assert result.stdout.strip().splitlines()[-1].startswith(f"valid: {len(SPEC.tables)} tables")
 
@@ -104,7 +107,7 @@ def test_stale_citation_is_refused_and_nothing_written(tmp_path):
     cff = package / "CITATION.cff"
     cff.write_text(cff.read_text(encoding="utf-8").replace(descriptor["version"], "9.9.9"), encoding="utf-8")
     out = tmp_path / "dist"
-    result = run_module("scripts.dist", "--root", str(package), "--output-dir", str(out))
+    result = run_main(dist_main, "--root", str(package), "--output-dir", str(out))
     assert result.returncode == 1
     assert "stale generated files: CITATION.cff; run `make docs`" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
@@ -119,6 +122,8 @@ def test_silently_removed_id_is_refused_and_nothing_written(tmp_path):
               [row for row in pointers if row["note_id"] != rows[0]["note_id"]])
     before = snapshot(package)
     out = tmp_path / "dist"
+    # the suite's one `python -m scripts.dist` (refused before anything is drawn); the other tests call its main in
+    # this process
     result = run_module("scripts.dist", "--root", str(package), "--output-dir", str(out))
     assert result.returncode == 1
     assert f"`source_notes/{rows[0]['note_id']}`" in result.stderr and "Traceback" not in result.stderr

@@ -346,6 +346,7 @@ def test_the_exports_read_nothing_of_the_package_but_what_the_check_vetted(tmp_p
     package = copy_package(tmp_path / "package")
     (package / "schemas" / "package.yaml").unlink()
     os.mkfifo(package / "schemas" / "package.yaml")
+    # the suite's one `python -m scripts.export` (the exports themselves are written in-process, tests/conftest.py)
     result = run_module("scripts.export", "--root", str(package), "--db", str(built_db),
                         "--output-dir", str(tmp_path / "out"), timeout=60)
     assert result.returncode != 0 and "Traceback" not in result.output

@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from scripts.seeds import parse_header
+from scripts.sentences import main as sentences_main
 from tests.check_helpers import append_row, check_in_process, problems_by_layer
 from tests.conftest import ROOT, read_csv, run_module, set_cell, write_csv
 
@@ -118,7 +119,7 @@ def test_places_equal_the_installed_gazetteer_and_the_script_output():
             assert not (row["latitude"] or row["longitude"] or row["gazetteer"])
     assert cities[int(places["washington-dc"]["geonames_id"])]["admin1code"] == "DC"
     assert not places["south-asia"]["geonames_id"] and not places["un-headquarters"]["geonames_id"]
-    result = run_module("scripts.gazetteer", "--check")
+    result = run_module("scripts.gazetteer", "--check")  # the suite's one `python -m scripts.gazetteer`
     assert result.returncode == 0, result.output
 
 
@@ -243,7 +244,7 @@ def add_invented_article(package) -> str:
                     "sha256": hashlib.sha256(seed_path.read_bytes()).hexdigest(), "title": header.title,
                     "author": header.author, "published": header.published, "section": header.section})
     write_csv(package / "data" / "sources.csv", sources_header, sorted(sources, key=lambda r: r["source_id"]))
-    assert run_module("scripts.sentences", "--root", str(package)).returncode == 0
+    assert sentences_main(["--root", str(package)]) == 0
     persons_header, persons = read_csv(package / "data" / "persons.csv")
     persons.append({"person_id": "ingrid-solberg", "name": "Ingrid Solberg", "other_names": "", "party_id": "",
                     "note": "Invented for the tests."})

@@ -82,13 +82,14 @@ def test_descriptor_is_data_package_v2_with_explicit_dialects():
 
 
 def test_the_check_refuses_a_dialect_the_csvs_are_not_written_in(tmp_path):
-    from tests.conftest import run_check
+    from scripts.check import main as check_main
+    from tests.conftest import run_main
 
     package = copy_package(tmp_path / "p")
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
     next(r for r in descriptor["resources"] if r["name"] == "parties")["dialect"]["delimiter"] = ";"
     (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    result = run_check(package)
+    result = run_main(check_main, str(package / "datapackage.json"))
     assert result.returncode == 1
     assert "datapackage.json: [parties] refused-property: dialect delimiter ';' is refused" in result.stdout
 

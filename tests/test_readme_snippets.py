@@ -4,12 +4,13 @@ the README's warning about codes read as numbers is true."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from scripts.build_sqlite import build_database, package_name
+from scripts.build_sqlite import package_name
 from tests.conftest import ROOT, copy_package, read_csv
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,9 +25,11 @@ def snippet_id(snippet: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
+def workdir(tmp_path_factory, built_db):
+    """A copy of the package with the session's database of it where `make build` puts it."""
     package = copy_package(tmp_path_factory.mktemp("snippets") / "package")
-    build_database(ROOT, package / "build" / f"{package_name(ROOT)}.db")
+    (package / "build").mkdir()
+    shutil.copy(built_db, package / "build" / f"{package_name(ROOT)}.db")
     return package
 
 

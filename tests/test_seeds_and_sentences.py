@@ -5,7 +5,7 @@ from scripts.csvio import read_rows
 from scripts.seeds import HEADER_MARKER, parse_header, read_seed
 from scripts.sentences import main as sentences_main
 from scripts.sentences import render, split_seed
-from tests.conftest import ROOT, SEED, copy_package
+from tests.conftest import ROOT, SEED, copy_package, run_module
 
 SEED_SHA256 = "e80a773105bcff53d4d22218587a53890d95579689831d43bc11420708c2edef"  # GUIDE §1
 
@@ -29,6 +29,9 @@ def test_sources_row_is_read_off_the_seed_header():
 def test_committed_sentences_are_what_the_script_writes():
     committed = (ROOT / "data" / "sentences.csv").read_text(encoding="utf-8")
     assert committed == render(ROOT)
+    # the suite's one `python -m scripts.sentences`; the other tests call its main in this process
+    result = run_module("scripts.sentences", "--check")
+    assert result.returncode == 0, result.output
 
 
 def test_sentences_are_exact_trimmed_spans_covering_the_seed():

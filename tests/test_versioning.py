@@ -8,7 +8,8 @@ import pytest
 
 from scripts.schemas import load_spec
 from scripts.versioning import is_semver, semver_key
-from tests.conftest import ROOT, read_csv, run_module, snapshot, write_csv
+from scripts.versioning import main as versioning_main
+from tests.conftest import ROOT, read_csv, run_main, run_module, snapshot, write_csv
 from tests.release_tree import copy_release_tree, replace_in
 
 
@@ -20,7 +21,7 @@ def remove_first_row(package, table: str) -> dict:
 
 
 def check(package):
-    return run_module("scripts.versioning", "check", "--root", str(package))
+    return run_main(versioning_main, "check", "--root", str(package))
 
 
 def last_release_file():
@@ -57,7 +58,8 @@ def test_last_release_lists_the_ids_of_every_table():
 
 
 def test_no_id_of_the_last_release_is_gone_silently():
-    result = check(ROOT)
+    # the suite's one `python -m scripts.versioning`; the other tests call its main in this process
+    result = run_module("scripts.versioning", "check", "--root", str(ROOT))
     assert result.returncode == 0, result.output
 
 
@@ -111,12 +113,12 @@ def test_record_writes_the_next_release_which_becomes_the_reference(tmp_path):
     replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: 0.3.0")
     # Without the changelog line, recording refuses and writes nothing.
     replace_in(package / "CHANGELOG.md", "## [Unreleased]\n", "## [Unreleased]\n\n## [0.3.0] - 2027-01-02\n")
-    refused = run_module("scripts.versioning", "record", "--root", str(package))
+    refused = run_main(versioning_main, "record", "--root", str(package))
     assert refused.returncode == 2 and removed in refused.stderr
     assert not (package / "releases" / "0.3.0.json").exists()
     replace_in(package / "CHANGELOG.md", "## [0.3.0] - 2027-01-02\n",
                f"## [0.3.0] - 2027-01-02\n\n### Removed\n\n- `source_notes/{removed}`: a duplicate.\n")
-    assert run_module("scripts.versioning", "record", "--root", str(package)).returncode == 0
+    assert run_main(versioning_main, "record", "--root", str(package)).returncode == 0
     recorded = json.loads((package / "releases" / "0.3.0.json").read_text(encoding="utf-8"))
     assert recorded["version"] == "0.3.0" and removed not in recorded["ids"]["source_notes"]
     _, rows = read_csv(package / "data" / "source_notes.csv")
@@ -141,6 +143,6 @@ def test_a_hostile_release_file_is_a_message_not_a_hang_or_a_traceback(tmp_path,
         os.mkfifo(release)
     else:
         release.write_bytes(content)
-    result = run_module("scripts.versioning", "check", "--root", str(package), timeout=60)
+    result = run_main(versioning_main, "check", "--root", str(package), pipe=release if content == "fifo" else None)
     assert result.returncode in (1, 2) and "Traceback" not in result.output
     assert release.name in result.output
