@@ -24,10 +24,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import signal
 import sqlite3
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,15 +262,19 @@ def build_database(package_root: Path, output: Path | None = None, vetted: Vette
     config = load_config(spec)
     output.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_scratch_files(output)
-    scratch = None
+    # Named before it exists, so that a signal at any moment finds the name to remove (mkstemp left a gap between
+    # creating the file and returning its name).
+    scratch = output.parent / f".{output.name}.{os.getpid()}.{secrets.token_hex(6)}.partial"
     try:
-        handle, scratch_name = tempfile.mkstemp(prefix=f".{output.name}.{os.getpid()}.", suffix=".partial", dir=output.parent)
-        os.close(handle)
-        scratch = Path(scratch_name)
+        try:
+            os.close(os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # not ours to remove
+            scratch = None
+            raise
         write_database(scratch, vetted, spec, config)
         with open(scratch, "rb") as written:
             os.fsync(written.fileno())
-        os.chmod(scratch, 0o644)  # mkstemp's 0600 would hide the database from other users of the machine
+        os.chmod(scratch, 0o644)  # 0600 would hide the database from other users of the machine
         os.replace(scratch, output)
     except BaseException:  # an interrupt too: never leave the scratch file behind
         if scratch is not None:
