@@ -226,13 +226,13 @@ async def test_no_response_shows_an_absolute_path_of_the_machine(client, built_d
             assert machine_path not in text, (path, machine_path)
 
 
-def test_the_server_starts_from_a_read_only_build_directory_and_writes_nothing(live_server, built_db):
+def test_the_server_starts_from_a_read_only_build_directory_and_writes_nothing(live_server):
     """The session's build directory is mode 0555 and the server started from it: nothing was added beside the
     database (no .inspect.json, no journal). The tests run as root here, whom modes do not stop, so the listing
     is what proves it."""
-    assert built_db.parent.stat().st_mode & 0o222 == 0
+    assert live_server.db.parent.stat().st_mode & 0o222 == 0
     assert httpx.get(live_server.url + "/").status_code == 200
-    assert sorted(p.name for p in built_db.parent.iterdir()) == [built_db.name]
+    assert sorted(p.name for p in live_server.db.parent.iterdir()) == [live_server.db.name]
     databases = httpx.get(live_server.url + "/-/databases.json").json()
     assert [(d["name"], d["is_mutable"], "path" in d) for d in databases] == [(NAME, False, False)]
 
