@@ -178,6 +178,10 @@ def assert_the_text_is_the_seed(page) -> None:
     assert shown == seed
 
 
+def box_values(boxes) -> list[str]:
+    return boxes.evaluate_all("boxes => boxes.map(box => box.getAttribute('value'))")
+
+
 def visible_references(page) -> set[str]:
     # one round trip for the ~400 links (one each took seconds)
     return set(page.locator(".article-text sup.refs a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
@@ -189,8 +193,8 @@ def test_layer_toggles_with_the_keyboard(server, page):
     assert page.locator("form.layers button.layer-apply").is_hidden()  # layers.js applies each change at once
     # Tab to the first table's checkbox, then Space on each box but the quotes' one
     boxes = page.locator("form.layers input[name=table]")
-    for index in range(boxes.count()):
-        if boxes.nth(index).get_attribute("value") != "quotes":
+    for index, table in enumerate(box_values(boxes)):
+        if table != "quotes":
             boxes.nth(index).focus()
             page.keyboard.press("Space")
             page.wait_for_function("() => !document.querySelector('#layered').classList.contains('loading')")
@@ -220,8 +224,8 @@ def test_layers_without_javascript(server, page):
         everything = visible_references(plain)
         assert plain.locator("form.layers button.layer-apply").is_visible()
         boxes = plain.locator("form.layers input[name=table]")
-        for index in range(boxes.count()):
-            if boxes.nth(index).get_attribute("value") != "source_notes":
+        for index, table in enumerate(box_values(boxes)):
+            if table != "source_notes":
                 boxes.nth(index).uncheck()
         plain.locator("form.layers button.layer-apply").click()
         plain.wait_for_url(re.compile(r"layers=1"))
