@@ -200,13 +200,15 @@ def shared_by_workers(tmp_path_factory, start):
         if started is None:
             user.unlink()
         else:
-            while True:  # a worker that finished first waits here for the others still using the server
-                with workers_lock(shared):
-                    if not any(process_alive(int(u.name.split("-")[1])) for u in shared.glob("user-*")):
-                        state.unlink()
-                        break
-                time.sleep(0.2)
-            started.__exit__(None, None, None)
+            try:
+                while True:  # a worker that finished first waits here for the others still using the server
+                    with workers_lock(shared):
+                        if not any(process_alive(int(u.name.split("-")[1])) for u in shared.glob("user-*")):
+                            state.unlink()
+                            break
+                    time.sleep(0.2)
+            finally:  # also when interrupted: never leave the server running
+                started.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
