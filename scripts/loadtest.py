@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -211,7 +211,9 @@ def layers_table(results: list[tuple[str, dict]]) -> str:
             f"{first['pages']} pages for each row:\n\n" + "\n".join(lines))
 
 
-def main(argv=None) -> int:
+def main(argv=None, project_url: str | None = None) -> int:
+    """The command line; project_url is the project's server already running there (the tests' live server, started
+    by served() as this would start it), measured in the comparison instead of a new one."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=".", help="package directory (default: .)")
     parser.add_argument("--requests", type=int, default=5000)
@@ -239,7 +241,7 @@ def main(argv=None) -> int:
     else:
         with plain_served(root, db) as url:
             plain = asyncio.run(hammer(url, paths, args.requests, args.concurrency))
-        with served(root, db) as url:
+        with nullcontext(project_url) if project_url else served(root, db) as url:
             ours = asyncio.run(hammer(url, paths, args.requests, args.concurrency))
         results = [ours, plain]
         print(comparison(ours, plain))

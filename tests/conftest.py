@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,17 +137,78 @@ def built_db(tmp_path_factory) -> Path:
 class LiveServer:
     url: str
     log: Path  # the server's stdout and stderr
+    db: Path  # the database it serves (under pytest-xdist: the session build of the worker that started it)
 
 
 @pytest.fixture(scope="session")
 def live_server(built_db, tmp_path_factory):
     """`python -m scripts.datasette_app` (what `make serve` runs, 2 workers) on a free port of 127.0.0.1, for the
-    tests that need the real process: its log, its sockets, raw HTTP."""
+    tests that need the real process: its log, its sockets, raw HTTP. One for all pytest-xdist workers."""
     from scripts.loadtest import served
 
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with open(log, "wb") as handle, served(ROOT, built_db, log=handle) as url:
-        yield LiveServer(url, log)
+    @contextmanager
+    def start():
+        log = tmp_path_factory.mktemp("server") / "server.log"
+        with open(log, "wb") as handle, served(ROOT, built_db, log=handle) as url:
+            yield LiveServer(url, log, built_db)
+
+    with shared_by_workers(tmp_path_factory, start) as server:
+        yield server
+
+
+# ---------------------------------------------------------------- one live server for all pytest-xdist workers
+
+@contextmanager
+def workers_lock(directory: Path):
+    with open(directory / "lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@contextmanager
+def shared_by_workers(tmp_path_factory, start):
+    """The LiveServer that start() yields, one for all the pytest-xdist workers of a run (each start runs the check
+    in both uvicorn workers and warms their caches): the first worker to need it starts it, the others use it, and
+    its starter stops it once no other live worker uses it. Without xdist, start() itself."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        with start() as server:
+            yield server
+        return
+    shared = tmp_path_factory.getbasetemp().parent / "live-server"  # the run's directory, above each worker's
+    shared.mkdir(exist_ok=True)
+    state, user = shared / "server.json", shared / f"user-{os.getpid()}"
+    with workers_lock(shared):
+        if state.exists():
+            user.touch()
+            found = json.loads(state.read_text())
+            server, started = LiveServer(found["url"], Path(found["log"]), Path(found["db"])), None
+        else:
+            started = start()
+            server = started.__enter__()
+            state.write_text(json.dumps({"url": server.url, "log": str(server.log), "db": str(server.db)}))
+    try:
+        yield server
+    finally:
+        if started is None:
+            user.unlink()
+        else:
+            try:
+                while True:  # a worker that finished first waits here for the others still using the server
+                    with workers_lock(shared):
+                        if not any(process_alive(int(u.name.split("-")[1])) for u in shared.glob("user-*")):
+                            state.unlink()
+                            break
+                    time.sleep(0.2)
+            finally:  # also when interrupted: never leave the server running
+                started.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

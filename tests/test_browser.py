@@ -1,20 +1,20 @@
 """A person's view of `make serve`: headless Chromium (Debian's, driven by Playwright) against the real server
-entry point (python -m scripts.datasette_app), reading the home page, a person's row, a search, the annotated
-article and its layers (with the keyboard, with and without JavaScript), an entity page, a place's map and the
-map of places (with every request outside 127.0.0.1 refused: the pages must work without network), and saving
-screenshots under build/screenshots/ (`make screenshots` writes them to docs/screenshots/ for the README)."""
+entry point (python -m scripts.datasette_app, the session's live_server), reading the home page, a person's row, a
+search, the annotated article and its layers (with the keyboard, with and without JavaScript), an entity page, a
+place's map and the map of places (with every request outside 127.0.0.1 refused: the pages must work without
+network), and saving screenshots under build/screenshots/ (`make screenshots` writes them to docs/screenshots/ for
+the README)."""
 from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from scripts.build_sqlite import build_database
 from scripts.schemas import load_spec
 from tests.conftest import ROOT, read_csv
-from tests.test_datasette import running_server
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,10 +36,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = build_database(ROOT, tmp_path_factory.mktemp("browser") / f"{NAME}.db")
-    with running_server(db) as port:
-        yield f"http://127.0.0.1:{port}"
+def server(live_server) -> str:
+    return live_server.url
 
 
 def screenshot(page, name: str, **options) -> None:
@@ -50,20 +48,31 @@ def screenshot(page, name: str, **options) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
-def page(server):
+@contextmanager
+def chromium():
+    """Debian's Chromium through Playwright, for one module or one test. Not for a whole session: between its
+    calls a sync Playwright marks its asyncio loop as running, which breaks every async test run after it in the
+    same process (pytest-anyio, asyncio.run)."""
     from playwright.sync_api import sync_playwright
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         # Generous timeouts: a loaded 2-core machine can take long to start Chromium; nothing here is a timing.
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=120_000)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         offline(context)
         page = context.new_page()
         page.set_default_timeout(60_000)
         yield page
-        browser.close()
 
 
 def offline(context) -> None:
@@ -108,9 +117,9 @@ def test_an_entity_page(server, page):
     page.get_by_role("link", name="Bilawal Bhutto-Zardari", exact=True).first.click()
     page.wait_for_url(re.compile(rf"/person/{person}$"))
     assert page.locator("h1").inner_text().endswith("Bilawal Bhutto-Zardari")
-    marks = page.locator("#mentions a.mention mark")
-    assert marks.count() == len(mentions)
-    assert {marks.nth(i).inner_text() for i in range(marks.count())} == {m["evidence"] for m in mentions}
+    marks = page.locator("#mentions a.mention mark").all_inner_texts()
+    assert len(marks) == len(mentions)
+    assert set(marks) == {m["evidence"] for m in mentions}
     assert page.locator("#quotes q.verbatim").count() >= 1
     screenshot(page, "entity")
     # a mention leads to its place in the article
@@ -130,10 +139,10 @@ def test_a_search(server, page):
     heading = page.locator("h3", has_text=re.compile(r'rows?\s+where search matches "terrorism"'))
     assert heading.is_visible()
     count = int(heading.inner_text().split()[0])
-    rows = page.locator("table.rows-and-columns tbody tr")
-    assert rows.count() == count > 0
-    for index in range(count):
-        assert "terror" in rows.nth(index).inner_text().lower()
+    rows = page.locator("table.rows-and-columns tbody tr").all_inner_texts()
+    assert len(rows) == count > 0
+    for row in rows:
+        assert "terror" in row.lower()
     screenshot(page, "search")
 
 
@@ -142,12 +151,13 @@ def test_the_annotated_article(server, page):
     assert page.locator("h1").inner_text() == SOURCE["title"]
     marks = page.locator(".article-text mark")
     assert marks.count() > 100
-    colours = {marks.nth(i).evaluate("m => getComputedStyle(m).backgroundColor") for i in range(0, marks.count(), 7)}
+    colours = set(marks.evaluate_all(
+        "marks => marks.filter((m, i) => i % 7 === 0).map(m => getComputedStyle(m).backgroundColor)"))
     assert len(colours) >= 5 and "rgba(0, 0, 0, 0)" not in colours  # coloured, by table
     overlap = page.locator(".article-text mark.overlap").first
     assert "underline" in overlap.evaluate("m => getComputedStyle(m).textDecorationLine")
     layers = page.locator("form.layers input[name=table]")
-    assert layers.count() >= 10 and all(layers.nth(i).is_checked() for i in range(layers.count()))
+    assert layers.count() >= 10 and all(layers.evaluate_all("boxes => boxes.map(box => box.checked)"))
     assert_the_text_is_the_seed(page)
     screenshot(page, "article")
     screenshot(page, "article-full", full_page=True)
@@ -168,9 +178,13 @@ def assert_the_text_is_the_seed(page) -> None:
     assert shown == seed
 
 
+def box_values(boxes) -> list[str]:
+    return boxes.evaluate_all("boxes => boxes.map(box => box.getAttribute('value'))")
+
+
 def visible_references(page) -> set[str]:
-    links = page.locator(".article-text sup.refs a")
-    return {links.nth(i).get_attribute("href") for i in range(links.count())}
+    # one round trip for the ~400 links (one each took seconds)
+    return set(page.locator(".article-text sup.refs a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
 
 
 def test_layer_toggles_with_the_keyboard(server, page):
@@ -179,8 +193,8 @@ def test_layer_toggles_with_the_keyboard(server, page):
     assert page.locator("form.layers button.layer-apply").is_hidden()  # layers.js applies each change at once
     # Tab to the first table's checkbox, then Space on each box but the quotes' one
     boxes = page.locator("form.layers input[name=table]")
-    for index in range(boxes.count()):
-        if boxes.nth(index).get_attribute("value") != "quotes":
+    for index, table in enumerate(box_values(boxes)):
+        if table != "quotes":
             boxes.nth(index).focus()
             page.keyboard.press("Space")
             page.wait_for_function("() => !document.querySelector('#layered').classList.contains('loading')")
@@ -210,8 +224,8 @@ def test_layers_without_javascript(server, page):
         everything = visible_references(plain)
         assert plain.locator("form.layers button.layer-apply").is_visible()
         boxes = plain.locator("form.layers input[name=table]")
-        for index in range(boxes.count()):
-            if boxes.nth(index).get_attribute("value") != "source_notes":
+        for index, table in enumerate(box_values(boxes)):
+            if table != "source_notes":
                 boxes.nth(index).uncheck()
         plain.locator("form.layers button.layer-apply").click()
         plain.wait_for_url(re.compile(r"layers=1"))

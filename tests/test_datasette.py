@@ -11,7 +11,6 @@ import re
 import sqlite3
 import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -24,10 +23,10 @@ from scripts.build_sqlite import build_database
 from scripts.datasette_app import SETTINGS, make_datasette
 from scripts.datasette_config import PLUGINS_DIR, QUERIES_CONFIG, TABLES_CONFIG, VIEWS_CONFIG, article_path
 from scripts.datasette_metadata import build_metadata
-from scripts.loadtest import served
 from scripts.package import main as package_main
 from scripts.schemas import load_spec
-from tests.conftest import ROOT, copy_package, read_csv, run_module, set_cell, write_csv
+from scripts.sentences import main as sentences_main
+from tests.conftest import ROOT, copy_package, read_csv, set_cell, write_csv
 
 pytestmark = pytest.mark.anyio
 SPEC = load_spec(ROOT)
@@ -330,7 +329,7 @@ def markup_package(target: Path) -> Path:
     text = text.removesuffix("Comments") + f"A line for the test: {MARKUP}.\nComments"
     seed.write_bytes(text.encode("utf-8"))
     set_cell(package, "sources", "source_id", SOURCE, "sha256", hashlib.sha256(text.encode("utf-8")).hexdigest())
-    assert run_module("scripts.sentences", "--root", str(package)).returncode == 0
+    assert sentences_main(["--root", str(package)]) == 0
     start = text.index(MARKUP)
     sentence = next(s for s in read_csv(package / "data" / "sentences.csv")[1]
                     if int(s["start"]) <= start < int(s["end"]))
@@ -412,13 +411,6 @@ def test_make_serve_runs_the_one_entry_point():
     dry_run = subprocess.run(["make", "-n", "serve", "PORT=8123"], cwd=ROOT, capture_output=True, text=True)
     command = next(line for line in dry_run.stdout.splitlines() if "scripts.datasette_app" in line)
     assert "--port 8123" in command and "--host 127.0.0.1" in command
-
-
-@contextmanager
-def running_server(db: Path):
-    """`python -m scripts.datasette_app` (what `make serve` runs) on a free port of 127.0.0.1; yields its port."""
-    with served(ROOT, db) as url:
-        yield int(url.rsplit(":", 1)[1])
 
 
 def test_the_server_listens_on_127_0_0_1_only(live_server):

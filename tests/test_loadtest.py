@@ -24,15 +24,19 @@ def test_failures_are_counted(live_server):
     assert result["errors"] == 10 and "404 /x/no-such-table" in result["error_detail"]
 
 
-def test_the_comparison_with_plain_datasette_runs_both_and_records_them(tmp_path, built_db, capsys):
+def test_the_comparison_with_plain_datasette_runs_both_and_records_them(tmp_path, built_db, live_server, capsys):
     package = copy_package(tmp_path / "package")
     (package / "build").mkdir()
     shutil.copy(built_db, package / "build" / built_db.name)
     (package / "docs").mkdir()
     (package / "docs" / "reliability.md").write_text("before\n<!-- loadtest:start -->\nold\n<!-- loadtest:end -->\nafter\n")
-    assert main(["--root", str(package), "--requests", "36", "--concurrency", "4", "--record"]) == 0
+    # each page of the mix once on each server; the project's server is the session's (started as main starts it)
+    requests = len(page_mix(package, NAME))
+    assert main(["--root", str(package), "--requests", str(requests), "--concurrency", "4", "--record"],
+                project_url=live_server.url) == 0
     printed = capsys.readouterr().out
-    assert "project server (make serve): 36 requests" in printed and "plain datasette serve -i:    36 requests" in printed
+    assert f"project server (make serve): {requests} requests" in printed
+    assert f"plain datasette serve -i:    {requests} requests" in printed
     assert "throughput ratio:" in printed
     recorded = (package / "docs" / "reliability.md").read_text()
     assert recorded.startswith("before\n<!-- loadtest:start -->\nMeasured ") and recorded.endswith("after\n")

@@ -226,13 +226,13 @@ async def test_no_response_shows_an_absolute_path_of_the_machine(client, built_d
             assert machine_path not in text, (path, machine_path)
 
 
-def test_the_server_starts_from_a_read_only_build_directory_and_writes_nothing(live_server, built_db):
+def test_the_server_starts_from_a_read_only_build_directory_and_writes_nothing(live_server):
     """The session's build directory is mode 0555 and the server started from it: nothing was added beside the
     database (no .inspect.json, no journal). The tests run as root here, whom modes do not stop, so the listing
     is what proves it."""
-    assert built_db.parent.stat().st_mode & 0o222 == 0
+    assert live_server.db.parent.stat().st_mode & 0o222 == 0
     assert httpx.get(live_server.url + "/").status_code == 200
-    assert sorted(p.name for p in built_db.parent.iterdir()) == [built_db.name]
+    assert sorted(p.name for p in live_server.db.parent.iterdir()) == [live_server.db.name]
     databases = httpx.get(live_server.url + "/-/databases.json").json()
     assert [(d["name"], d["is_mutable"], "path" in d) for d in databases] == [(NAME, False, False)]
 
@@ -251,28 +251,21 @@ def test_row_counts_and_hash_are_computed_in_memory(built_db):
 def test_a_browser_runs_every_script_of_the_pages_and_reports_no_policy_violation(live_server):
     """Headless Chromium on the live server: no Content-Security-Policy violation on the home, database (SQL
     editor), table, row, canned query and article pages, and Datasette's own scripts ran (the SQL editor exists)."""
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.test_browser import CHROMIUM, chromium
 
     if not CHROMIUM.is_file():
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
     violations = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=120_000)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(60_000)
-            page.on("console", lambda message: violations.append(message.text)
-                    if "Content Security Policy" in message.text else None)
-            for path in ["/", DB, f"{DB}/persons", f"{DB}/persons/shashi-tharoor", f"{DB}/who_said_what?speaker=",
-                         article_path("myind-2025-06-04-bhutto-isi-raw")]:
-                page.goto(live_server.url + path)
-                page.wait_for_load_state("load")
-                if path == DB:
-                    assert page.locator(".CodeMirror").count() == 1  # the inline start-up script of the editor ran
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(60_000)
+        page.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        for path in ["/", DB, f"{DB}/persons", f"{DB}/persons/shashi-tharoor", f"{DB}/who_said_what?speaker=",
+                     article_path("myind-2025-06-04-bhutto-isi-raw")]:
+            page.goto(live_server.url + path)  # returns once the page's load event fired: its scripts have run
+            if path == DB:
+                assert page.locator(".CodeMirror").count() == 1  # the inline start-up script of the editor ran
     assert violations == []
 
 
