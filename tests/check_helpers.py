@@ -93,3 +93,18 @@ def line_of_key(path: Path, key: dict[str, str], occurrence: int = 1) -> int:
                     return previous_end + 1
             previous_end = reader.line_num
     raise AssertionError(f"no row {key} (occurrence {occurrence}) in {path}")
+
+
+# ---------------------------------------------------------------- for fixtures shared by several tests (capsys is per test)
+
+def check_captured(package_dir: Path, *args: str) -> tuple[int, str, str]:
+    """check_in_process without capsys: exit status, stdout and stderr, captured by redirection."""
+    import contextlib
+    import io
+
+    from scripts.check import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(package_dir / "datapackage.json"), *args])
+    return code, out.getvalue(), err.getvalue()

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from scripts.check import MAX_LISTED_PER_FILE
-from tests.check_helpers import append_row, check_in_process, located_by_layer, problems_by_layer
+from tests.check_helpers import append_row, check_captured, check_in_process, check_located, problems_by_layer
 from tests.conftest import ROOT, copy_package, read_csv, run_module, set_cell, write_csv
 
 SUMMARY = re.compile(r"(valid|INVALID): (\d+) tables, (\d+) rows, (\d+) evidence spans verified, (\d+) problems?$")
@@ -36,11 +36,22 @@ def test_json_format_carries_the_same_report(real_check):
         [int(text.group(n)) for n in (2, 3, 4, 5)]
 
 
-def test_json_lists_the_problems_text_lists(package, capsys):
-    set_cell(package, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
-    set_cell(package, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence_end", "99999")
-    code, text, _ = check_in_process(package, capsys)
-    json_code, raw, _ = check_in_process(package, capsys, "--format", "json")
+@pytest.fixture(scope="module")
+def two_problems(tmp_path_factory) -> dict:
+    """One broken copy (a padded name; a span past the end of its seed), checked once in each format: the report's
+    form, asserted by several tests."""
+    package = copy_package(tmp_path_factory.mktemp("two-problems") / "package")
+    line = set_cell(package, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
+    evidence_line = set_cell(package, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", "99999")
+    start = next(row for row in read_csv(package / "data" / "roles.csv")[1]
+                 if row["role_id"] == "antonio-guterres-un-secretary-general")["evidence_start"]
+    return {"line": line, "evidence_line": evidence_line, "start": start,
+            "text": check_captured(package), "json": check_captured(package, "--format", "json")}
+
+
+def test_json_lists_the_problems_text_lists(two_problems):
+    code, text, _ = two_problems["text"]
+    json_code, raw, _ = two_problems["json"]
     report = json.loads(raw)
     assert code == json_code == 1 and report["valid"] is False
     from_json = {layer["layer"]: [f"{p['path']}:{p['line']}: [{p['table']}.{p['field']}] {p['code']}: {p['message']}"
@@ -51,14 +62,11 @@ def test_json_lists_the_problems_text_lists(package, capsys):
     assert all(p["code"] for layer in report["layers"] for p in layer["problems"])
 
 
-def test_problem_lines_are_pinned_word_for_word(package, capsys):
+def test_problem_lines_are_pinned_word_for_word(two_problems):
     """The snapshot of the wording: the one place where messages are pinned (everywhere else: codes)."""
-    line = set_cell(package, "persons", "person_id", "tejasvi-surya", "name", "Tejasvi Surya ")
-    evidence_line = set_cell(package, "roles", "role_id", "antonio-guterres-un-secretary-general", "evidence_end", "99999")
-    start = next(row for row in read_csv(package / "data" / "roles.csv")[1]
-                 if row["role_id"] == "antonio-guterres-un-secretary-general")["evidence_start"]
+    line, evidence_line, start = two_problems["line"], two_problems["evidence_line"], two_problems["start"]
     seed_chars = len((ROOT / "seeds" / "000_905ae90385d1da76.txt").read_bytes().decode("utf-8"))
-    code, text, _ = check_in_process(package, capsys)
+    code, text, _ = two_problems["text"]
     assert code == 1
     assert problems_by_layer(text) == {
         "a": [], "b": [], "c": [], "e": [],
@@ -86,7 +94,8 @@ def test_unusable_descriptor_exits_2_with_a_message(tmp_path, capsys, content, c
 
 
 def test_directory_as_descriptor_is_refused(tmp_path):
-    """The one test of the check as a process (python -m scripts.check): its exit status and its stderr."""
+    """The one test of the check as a process started as a user does (python -m scripts.check, a new interpreter):
+    its exit status and its stderr. (tests/measured.py runs it as a process too, forked, to measure it.)"""
     result = run_module("scripts.check", str(tmp_path))
     assert result.returncode == 2 and result.stderr.strip() == \
         f"check: {tmp_path}: descriptor-not-a-file: is a directory, not a datapackage.json"
@@ -124,10 +133,9 @@ def test_a_flood_of_problems_is_counted_but_listed_briefly(package, capsys):
 def test_lines_stay_right_after_a_cell_that_spans_lines(package, capsys):
     set_cell(package, "roles", "role_id", "antonio-guterres-un-secretary-general", "note", "one\ntwo\nthree")
     line = set_cell(package, "roles", "role_id", "marco-rubio-secretary-of-state", "sentence_id", "zz-no-such-sentence")
-    code, out, _ = check_in_process(package, capsys)
+    code, found, _ = check_located(package, capsys)
     assert code == 1
-    assert f"data/roles.csv:{line}: [roles.sentence_id] foreign-key" in located_by_layer(
-        check_in_process(package, capsys, "--format", "json")[1])["b"]
+    assert f"data/roles.csv:{line}: [roles.sentence_id] foreign-key" in found["b"]
 
 
 def test_control_characters_of_the_data_never_reach_the_terminal(package, capsys):

@@ -8,18 +8,16 @@ import builtins
 import json
 import os
 import pathlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.check_helpers import attempts, check_in_process, check_located, problems_by_layer
 from tests.conftest import ROOT, copy_package, line_of, read_csv, set_cell, snapshot, write_csv
+from tests.measured import measure
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
 SEED = "seeds/000_905ae90385d1da76.txt"
-GIB = 1024 ** 3
 
 
 def write_descriptor(package: Path, change) -> None:
@@ -200,26 +198,10 @@ def test_a_pipe_in_place_of_a_file_is_refused_not_waited_on(package, capsys):
 
 # ---------------------------------------------------------------- size: bounded memory
 
-MEASURE = """
-import resource, sys
-sys.path.insert(0, {root!r})
-from scripts.check import main
-code = main([{descriptor!r}])
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print("PEAK_KIB", peak, "EXIT", code, file=sys.stderr)
-"""
-
-
-def measure_check(package: Path) -> tuple[int, int, str]:
-    """Run the check in a fresh process: (exit status, peak resident memory in bytes of it or its Frictionless
-    child, whichever is larger, stdout). Printed, never asserted beyond a generous bound: timings and memory vary."""
-    completed = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT), descriptor=str(package / "datapackage.json"))],
-                               capture_output=True, text=True, timeout=600, cwd=package)
-    last = completed.stderr.strip().splitlines()[-1]
-    assert last.startswith("PEAK_KIB") and "Traceback" not in completed.stderr, completed.stderr[-3000:]
-    _, peak, _, code = last.split()
-    print(f"peak memory {int(peak) / 1024:.0f} MiB, exit {code}")
-    return int(code), int(peak) * 1024, completed.stdout
+def measure_check(case: str, package: Path) -> tuple[int, str, str]:
+    """`python -m scripts.check` on the copy, as a process held to the check's bounds (tests/measured.py): exit
+    status, stdout, stderr; what it took is printed (a line BOUND ..., pytest -s)."""
+    return measure(case, "scripts.check", str(package / "datapackage.json"), cwd=package)
 
 
 def test_a_50_mb_csv_is_checked_in_bounded_memory(package):
@@ -236,8 +218,8 @@ def test_a_50_mb_csv_is_checked_in_bounded_memory(package):
         write_csv_row(handle, header, {**template, "note_id": "zz-last-note", "description": filler + " "})
     last_line = path.read_bytes().count(b"\n")
     assert path.stat().st_size > 50_000_000
-    code, peak, out = measure_check(package)
-    assert code == 1 and peak < GIB
+    code, out, err = measure_check("50 MB CSV", package)
+    assert_clean_failure(code, out, err, 1)
     assert f"data/source_notes.csv:{last_line}: [source_notes.description] padded-cell: " in out
     tables = len(json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"])
     assert out.strip().splitlines()[-1].startswith(f"INVALID: {tables} tables, {rows_before + count + 1} rows, ")
@@ -253,21 +235,19 @@ def test_a_50_mb_line_is_refused_in_bounded_memory(package):
     lines = path.read_bytes().count(b"\n")
     with open(path, "ab") as handle:
         handle.write(b"x" * 50_000_000 + b"\n")
-    code, peak, out = measure_check(package)
-    assert code == 1 and peak < GIB
+    code, out, err = measure_check("50 MB line", package)
+    assert_clean_failure(code, out, err, 1)
     assert f"data/source_notes.csv:{lines + 1}: [source_notes] line-too-long: " in out
 
 
-def test_a_1_mb_cell_is_checked_and_quoted_briefly(package, capsys):
+def test_a_1_mb_cell_is_checked_and_quoted_briefly(package):
     long_cell = "Secretary of State Marco Rubio " * 34_000  # 1 MB
     line = set_cell(package, "roles", "role_id", "marco-rubio-secretary-of-state", "evidence", long_cell)
-    code, out, err = check_in_process(package, capsys)
+    code, out, err = measure_check("1 MB cell", package)
     assert_clean_failure(code, out, err, 1)
     found = problems_by_layer(out)
     assert any(p.startswith(f"data/roles.csv:{line}: [roles.evidence] evidence-mismatch: ") for p in found["d"])
     assert max(len(line) for line in out.splitlines()) < 1000 and len(out) < 50_000  # quoted, not copied whole
-    code, peak, _ = measure_check(package)
-    assert code == 1 and peak < GIB
 
 
 def test_a_table_past_the_memory_budget_is_read_for_hygiene_only(package, capsys, monkeypatch):
@@ -346,10 +326,11 @@ def test_resource_path_out_of_the_package_is_refused_never_fetched(package, caps
     breaks, problem_code = make
     breaks(package)
     before = snapshot(package)
-    code, found, err = check_located(package, capsys)
-    assert_clean_failure(code, "", err, 1)
-    assert f"datapackage.json: [parties] {problem_code}" in found["a"], found
-    assert found["b"] == [] and check_in_process(package, capsys)[1].count(
+    code, out, err = check_in_process(package, capsys)
+    assert_clean_failure(code, out, err, 1)
+    found = problems_by_layer(out)
+    assert any(p.startswith(f"datapackage.json: [parties] {problem_code}: ") for p in found["a"]), found
+    assert found["b"] == [] and out.count(
         "(b) frictionless: skipped: the descriptor has problems (layer a)") == 1  # Frictionless never sees it
     assert attempts(network_blocked) == "" and snapshot(package) == before
 

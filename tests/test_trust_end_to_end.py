@@ -1,65 +1,25 @@
 """Issue 10, items 1-6, and variants: what is published is exactly what was checked, and no file can hang or
 exhaust the check or the build. Each case states its bound; the cases about bounded work run the command in a
-child process and measure its wall time and peak resident memory (getrusage of it and of its children), printed
-(`pytest -s`, lines starting with BOUND) and held to the bound. The bounds are the guarantees of SECURITY.md: the check's watchdog
+child process (tests/measured.py: forked from this one, run as `python -m` would) and measure its wall time and
+peak resident memory (of it and of its children), printed (`pytest -s`, lines starting with BOUND) and held to the
+bound. The bounds are the guarantees of SECURITY.md: the check's watchdog
 (scripts/check/runner.py: WATCHDOG_SECONDS = 60 s) and 1 GiB of memory per process."""
 from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from scripts.check import runner
 from scripts.package import main as package_main
 from tests.check_helpers import check_in_process, check_located
 from tests.conftest import ROOT, line_of, set_cell
+from tests.measured import SECONDS, fork_module, measure
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
 SEED = "seeds/000_905ae90385d1da76.txt"
-MIB = 1024 ** 2
-SECONDS = runner.WATCHDOG_SECONDS  # every case's time bound: the watchdog's
-MEMORY = runner.WATCHDOG_MEMORY_BYTES  # every case's memory bound, per process
-
-MEASURE = r"""
-import resource, runpy, sys, time
-sys.path.insert(0, {root!r})
-sys.argv = {argv!r}
-started = time.perf_counter()
-code = 0
-try:
-    runpy.run_module({module!r}, run_name="__main__", alter_sys=True)
-except SystemExit as exit:
-    code = exit.code
-wall = time.perf_counter() - started
-# VmHWM: this process's own peak (ru_maxrss of SELF keeps the forking parent's size across exec); children: the
-# Frictionless child's
-own = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
-peak = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(f"MEASURED exit={{code}} seconds={{wall:.2f}} peak_kib={{peak}}", file=sys.stderr)
-"""
-
-
-def measure(case: str, module: str, *args: str, cwd: Path = ROOT) -> tuple[int, str, str]:
-    """Run `python -m module args` in a child, as a user would (under the watchdog); hold it to the bounds and
-    print what it took. Returns (exit status, stdout, stderr)."""
-    argv = [module, *args]
-    completed = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT), argv=argv, module=module)],
-                               cwd=cwd, capture_output=True, text=True, timeout=SECONDS + 60,
-                               env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
-    last = completed.stderr.strip().splitlines()[-1]
-    assert last.startswith("MEASURED") and "Traceback" not in completed.stderr, completed.stderr[-3000:]
-    fields = dict(part.split("=") for part in last.split()[1:])
-    seconds, peak = float(fields["seconds"]), int(fields["peak_kib"]) * 1024
-    print(f"\nBOUND {case}: {seconds:.2f} s (bound {SECONDS} s), peak {peak / MIB:.0f} MiB (bound {MEMORY // MIB} MiB), "
-          f"exit {fields['exit']}")
-    assert seconds < SECONDS and peak < MEMORY, f"{case}: {seconds} s, {peak / MIB:.0f} MiB"
-    return int(fields["exit"]), completed.stdout, completed.stderr.rsplit("MEASURED", 1)[0]
 
 
 def check_json(case: str, package: Path) -> tuple[int, dict]:
@@ -84,11 +44,11 @@ def assert_nothing_built(output: Path) -> None:
         list(output.parent.iterdir())
 
 
-def edit_descriptor(package: Path, change) -> None:
+def edit_descriptor(package: Path, change, **dumped) -> None:
     path = package / "datapackage.json"
     value = json.loads(path.read_text(encoding="utf-8"))
     change(value)
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(value, **(dumped or {"indent": 2, "ensure_ascii": False})), encoding="utf-8")
 
 
 def resource(value: dict, name: str) -> dict:
@@ -235,14 +195,15 @@ def test_a_seed_larger_than_its_cap_is_refused_without_reading_it(package):
 def test_a_killed_build_leaves_a_partial_file_that_the_next_build_removes(package, tmp_path):
     """Item 7 (the build's part): kill -9 while the scratch file is written; the next build removes it."""
     output = tmp_path / "out" / "package.db"
-    process = subprocess.Popen([sys.executable, "-m", "scripts.build_sqlite", "--root", str(package), "--output", str(output)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + SECONDS
-    while not (output.parent.exists() and list(output.parent.glob("*.partial"))):
-        assert process.poll() is None and time.monotonic() < deadline, "the build ended before it could be killed"
-        time.sleep(0.002)
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    (tmp_path / "scratch").mkdir()
+    process = fork_module("scripts.build_sqlite", ["--root", str(package), "--output", str(output)], ROOT, tmp_path / "scratch")
+    try:
+        deadline = time.monotonic() + SECONDS
+        while not (output.parent.exists() and list(output.parent.glob("*.partial"))):
+            assert process.running() and time.monotonic() < deadline, "the build ended before it could be killed"
+            time.sleep(0.002)
+    finally:
+        process.kill()
     assert list(output.parent.glob("*.partial")), "kill -9 leaves the scratch file (nothing can remove it then)"
     from scripts.build_sqlite import build_database
 
@@ -322,9 +283,7 @@ def test_a_descriptor_of_800000_fields_is_processed_in_linear_time(package):
             {"fields": f"f{n}", "reference": {"resource": "persons", "fields": "person_id"}} for n in range(50)]
 
     path = package / "datapackage.json"
-    value = json.loads(path.read_text(encoding="utf-8"))
-    many_fields(value)
-    path.write_text(json.dumps(value, separators=(",", ":")), encoding="utf-8")
+    edit_descriptor(package, many_fields, separators=(",", ":"))  # the value is freed before the measured run forks
     assert path.stat().st_size < 16_000_000
     code, report = check_json("800,000 field names (15 MB descriptor)", package)
     assert code == 1 and "datapackage.json: [parties.f0] descriptor-drift" in located(report, "a")
