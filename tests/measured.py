@@ -121,6 +121,9 @@ def _run_as_main(module: str, args: list[str], cwd: Path, scratch: Path) -> int:
     limit_memory = runner.limit_memory  # the caps on top of what the session mapped (see ADDRESS_SPACE_AT_IMPORT)
     runner.limit_memory = lambda limit=runner.ADDRESS_SPACE_BYTES: limit_memory(limit + session_mapped)
     layer_b.CHILD_MEMORY_BYTES += session_mapped
+    # Nothing known, as in a new interpreter: the figures are those of a whole check (every table to Frictionless)
+    layer_b.FINDINGS_MEMO.clear()
+    runner._MEMO.clear()
     sys.argv = [module, *args]
     try:
         runpy.run_module(module, run_name="__main__", alter_sys=True)

@@ -1,7 +1,7 @@
 """Layer b keeps Frictionless's verdict per table for the process (scripts/check/frictionless.py: FINDINGS_MEMO),
 keyed by what Frictionless reads. These tests hold it to two promises: a check with the memo reports exactly
-what a check without it reports, and the memo asks Frictionless again about every table whose inputs changed
-(the table itself and every table whose foreign keys look it up, read here from the JSON Schemas)."""
+what a check without it reports, and the memo asks Frictionless again about every table whose inputs changed:
+the table itself, and every table whose foreign keys look up a changed key (read here from the JSON Schemas)."""
 from __future__ import annotations
 
 import json
@@ -13,13 +13,13 @@ from tests.check_helpers import cell_of, check_in_process
 from tests.conftest import ROOT, set_cell
 
 
-def looking_up(table: str) -> set[str]:
-    """The table and every table with a foreign key into it, from schemas/*.schema.json."""
-    found = {table}
+def looking_up(table: str, field: str) -> set[str]:
+    """The tables with a foreign key into table.field, from schemas/*.schema.json."""
+    found = set()
     for path in (ROOT / "schemas").glob("*.schema.json"):
         schema = json.loads(path.read_text(encoding="utf-8"))
         for fk in schema.get("x-foreignKeys", []):
-            if fk["reference"]["resource"] == table:
+            if fk["reference"]["resource"] == table and fk["reference"]["fields"] in (field, [field]):
                 found.add(path.name.removesuffix(".schema.json"))
     return found
 
@@ -53,15 +53,26 @@ def test_a_second_check_of_the_same_bytes_asks_frictionless_nothing(package, cap
     assert asked[1] == set()
 
 
-def test_a_changed_table_is_validated_again_with_every_table_that_looks_it_up(package, capsys, monkeypatch, asked):
+def test_a_changed_cell_is_validated_again_in_its_table_alone(package, capsys, monkeypatch, asked):
     assert check_in_process(package, capsys)[0] == 0
     line = set_cell(package, "persons", "person_id", "tejasvi-surya", "party_id", "no-such-party")
     code, out, _ = check_in_process(package, capsys, "--format", "json")
-    assert code == 1 and asked[1] == looking_up("persons") and len(asked[1]) > 1
+    assert code == 1 and asked[1] == {"persons"}  # no table looks up persons.party_id
     with_memo = json.loads(out)
     frictionless = next(layer for layer in with_memo["layers"] if layer["layer"] == "b")["problems"]
     assert [(p["path"], p["line"], p["field"], p["code"]) for p in frictionless] == \
         [("data/persons.csv", line, "party_id", "foreign-key")]
+    assert with_memo == report_without_memo(package, capsys, monkeypatch)
+
+
+def test_a_changed_key_is_validated_again_in_every_table_that_looks_it_up(package, capsys, monkeypatch, asked):
+    assert check_in_process(package, capsys)[0] == 0
+    set_cell(package, "parties", "party_id", "bjp", "party_id", "bjp-renamed")
+    code, out, _ = check_in_process(package, capsys, "--format", "json")
+    assert code == 1 and asked[1] == {"parties"} | looking_up("parties", "party_id") and len(asked[1]) > 1
+    with_memo = json.loads(out)
+    frictionless = next(layer for layer in with_memo["layers"] if layer["layer"] == "b")["problems"]
+    assert {(p["table"], p["field"], p["code"]) for p in frictionless} >= {("persons", "party_id", "foreign-key")}
     assert with_memo == report_without_memo(package, capsys, monkeypatch)
 
 
@@ -72,7 +83,7 @@ def test_a_change_undone_is_known_again(package, capsys, asked):
     check_in_process(package, capsys)
     set_cell(package, "parties", "party_id", "bjp", "note", original)
     assert check_in_process(package, capsys)[0] == 0
-    assert asked[1] == looking_up("parties") and asked[2] == set()
+    assert asked[1] == {"parties"} and asked[2] == set()
 
 
 def test_the_memo_is_bounded_and_a_large_verdict_is_not_kept(package, capsys, monkeypatch, asked):

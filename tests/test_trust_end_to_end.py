@@ -359,9 +359,15 @@ def test_only_http_links_and_package_paths_pass():
 def test_the_watchdog_stops_a_check_past_its_bound_and_its_child(package, capsys, monkeypatch):
     """Whatever the input, python -m scripts.check ends within WATCHDOG_SECONDS: exit 2, code check-timeout, and
     the Frictionless child is stopped (here a layer made slow stands for an input that would be)."""
+    from scripts.check import frictionless as layer_b
     from scripts.check import main
     from scripts.check import runner as check_runner
 
+    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})  # nothing known, and a child however little it has to read
+    monkeypatch.setattr(layer_b, "CHILD_FROM_BYTES", 0)
+    children = []
+    real_start = layer_b.start_frictionless
+    monkeypatch.setattr(layer_b, "start_frictionless", lambda *args: children.append(real_start(*args)) or children[-1])
     monkeypatch.setattr(check_runner, "WATCHDOG_SECONDS", 2)
     monkeypatch.setattr(check_runner, "check_rows", lambda tables, report: time.sleep(30))
     monkeypatch.setattr(check_runner, "limit_memory", lambda: None)  # not this test process's
@@ -371,6 +377,7 @@ def test_the_watchdog_stops_a_check_past_its_bound_and_its_child(package, capsys
     report = json.loads(capsys.readouterr().out)
     print(f"\nBOUND watchdog at 2 s: stopped after {elapsed:.2f} s")
     assert code == 2 and report["code"] == "check-timeout" and elapsed < 10
+    assert children and children[0] is not None  # a child was started, and then stopped:
     import multiprocessing
 
     assert not [child for child in multiprocessing.active_children() if child.is_alive()]

@@ -1,17 +1,18 @@
 """Layer (b): the official Frictionless validation of the package (types, constraints, keys, foreign keys), run
-in a forked child process beside layers c-e where there are two cores. Frictionless is handed a descriptor rebuilt
+beside layers c-e in a forked child process where there are two cores and enough to read (CHILD_FROM_BYTES),
+in this process otherwise. Frictionless is handed a descriptor rebuilt
 from what layer (a) vetted: only tables that layer (f) read whole and well (right header, every row with the
 header's number of cells), each a local CSV with an explicit dialect (Frictionless 5.21 would otherwise run
 csv.Sniffer, which takes minutes on some valid cells) and the Table Schema derived from schemas/ without its
 patterns (layer c runs them under RE2). Its findings come back as Finding objects, never parsed from text. The
 child runs under a time and a memory bound: past them it is stopped and the package is not valid.
 
-Frictionless's verdict on one table is a pure function of what it reads: the handed descriptor of that table, the
-bytes of its CSV and of every table its foreign keys look up, and the package's own keys. A process keeps those
-verdicts (FINDINGS_MEMO, keyed by the sha256 of exactly these, the CSVs' as layer f read them), so that a second
-check in the same process re-validates only the tables whose inputs changed: `make docs` runs three generators,
-the tests check hundreds of copies that differ in one cell. A package-level problem stops Frictionless before any
-table (as Package.validate does), and so it does here."""
+Frictionless's verdict on one table is a pure function of what it reads: the handed descriptor of that table and
+the bytes of its CSV; of every table its foreign keys look up, the descriptor and the referenced fields' cells;
+the package's own keys. A process keeps those verdicts (FINDINGS_MEMO, keyed by the sha256 of exactly these, as
+layer f read them), so that a second check in the same process re-validates only the tables whose inputs
+changed: `make docs` runs three generators, the tests check hundreds of copies that differ in one cell. A
+package-level problem stops Frictionless before any table (as Package.validate does), and so it does here."""
 from __future__ import annotations
 
 import contextlib
@@ -33,6 +34,7 @@ LAYER = "b"
 RESOURCE_METADATA = ("title", "description", "licenses", "sources", "bytes", "hash")
 CHILD_SECONDS = 45  # the child's share of the check's overall bound (runner.WATCHDOG_SECONDS)
 CHILD_MEMORY_BYTES = 3 * 1024 ** 3  # address space of the child (Python with Frictionless maps ~1 GiB it never touches)
+CHILD_FROM_BYTES = 1024 ** 2  # less CSV than this to validate: in this process (Plan.worth_a_child)
 
 
 @dataclass
@@ -149,6 +151,7 @@ class Plan:
     table_keys: dict[str, str]  # handed table -> key of its inputs
     known: dict[str, list[Finding]]  # handed table -> findings kept from an earlier validation of the same inputs
     package_known: list[Finding] | None  # the package's own findings, when kept
+    sizes: dict[str, int]  # handed table -> bytes of its CSV
 
     @property
     def tables_to_validate(self) -> list[str]:
@@ -160,21 +163,34 @@ class Plan:
     def needs_frictionless(self) -> bool:
         return self.package_known is None or bool(self.tables_to_validate)
 
+    @property
+    def worth_a_child(self) -> bool:
+        """Whether Frictionless has enough to read to run beside layers c-e in a forked child: a fork of a large
+        process costs 0.1-0.3 s of CPU in copy-on-write faults, more than Frictionless takes on a few hundred kB."""
+        return sum(self.sizes[name] for name in self.tables_to_validate) >= CHILD_FROM_BYTES
+
 
 def plan(handed: dict, tables: dict[str, Table]) -> Plan:
-    """Key every handed table by what Frictionless reads to validate it: its descriptor and bytes, and the
-    descriptor and bytes of every table its foreign keys look up (and the package's own keys, which set the
-    Data Package version its metadata is validated under)."""
+    """Key every handed table by what Frictionless reads to validate it: its descriptor and bytes; of every table
+    its foreign keys look up, the descriptor and the referenced fields' cells row by row (a lookup reads nothing
+    else of it: the header is the schema's, layer f refused the table otherwise); the package's own keys, which set
+    the Data Package version its metadata is validated under."""
     package_keys = {key: value for key, value in handed.items() if key != "resources"}
     by_name = {table["name"]: table for table in handed["resources"]}
+    lookups: dict[tuple, str] = {}
     table_keys = {}
     for name, table in by_name.items():
-        looked_up = sorted({fk["reference"].get("resource") or name for fk in table["schema"].get("foreignKeys", [])})
-        table_keys[name] = _digest([package_keys, table, tables[name].sha256,
-                                    [[by_name[other], tables[other].sha256] for other in looked_up if other in by_name]])
+        looked_up = []
+        for fk in table["schema"].get("foreignKeys", []):
+            other, fields = fk["reference"].get("resource") or name, tuple(fk["reference"]["fields"])
+            if (other, fields) not in lookups:
+                lookups[other, fields] = _digest([[row.cells.get(field) for field in fields] for row in tables[other].rows])
+            looked_up.append([other, by_name[other], fields, lookups[(other, fields)]])
+        table_keys[name] = _digest([package_keys, table, tables[name].sha256, looked_up])
     known = {name: FINDINGS_MEMO[key] for name, key in table_keys.items() if key in FINDINGS_MEMO}
     package_key = _digest(handed)  # the package's own validation reads the descriptor only
-    return Plan(package_key, table_keys, known, FINDINGS_MEMO.get(package_key))
+    return Plan(package_key, table_keys, known, FINDINGS_MEMO.get(package_key),
+                {name: tables[name].size for name in by_name})
 
 
 def complete(plan: Plan, found: list[Finding]) -> list[Finding]:

@@ -159,7 +159,7 @@ def vet(descriptor_file: Path | str) -> Vetted:
     if descriptor_ok:
         handed = layer_b.frictionless_descriptor(descriptor, tables)
         asked = layer_b.plan(handed, tables)
-        if asked.needs_frictionless:
+        if asked.needs_frictionless and asked.worth_a_child:
             frictionless = layer_b.start_frictionless(root, handed, asked.tables_to_validate)
     try:
         check_rows(tables, report)
@@ -187,8 +187,9 @@ def vet(descriptor_file: Path | str) -> Vetted:
                 elif asked.needs_frictionless:
                     findings, _ = layer_b.frictionless_findings(str(root), handed, asked.tables_to_validate)
                     lap("b")
-                else:
+                else:  # every table's verdict is known in this process
                     findings = []
+                    lap("b")
                 findings = layer_b.complete(asked, findings)
                 layer_b.report_findings(findings, tables, report, descriptor_path)
             except RuntimeError as error:
