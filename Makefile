@@ -24,15 +24,15 @@ package: $(STAMP)
 check: $(STAMP)
 	$(PY) -m scripts.check datapackage.json
 
-# The whole suite: lint, then every test on both cores, then the few that must run alone (pytest.ini: markers).
+# The whole suite: lint, then every test on both cores (pytest-xdist). No test measures the machine: the load test
+# and the benchmarks that do are `make loadtest` and `make bench`.
 test: $(STAMP)
 	$(PY) -m ruff check scripts tests datasette
-	$(PY) -m pytest -q -n 2 -m "not serial" tests
-	$(PY) -m pytest -q -m serial tests
+	$(PY) -m pytest -q -n 2 tests
 
 # The quick loop while editing: no real browser, no third-party clients, no multi-megabyte hostile inputs.
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n 2 -m "not serial and not browser and not clients and not slow" tests
+	$(PY) -m pytest -q -n 2 -m "not browser and not clients and not slow" tests
 
 # --- Datasette (issue 4): build/<package name>.db and the server
 # build runs the check itself (beside the build, on the second core) and refuses an invalid package.

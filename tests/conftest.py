@@ -254,7 +254,7 @@ def network_blocked(monkeypatch, tmp_path) -> Path:
     return record
 
 # Markers by module, so that a test file says once what kind of test it holds (pytest.ini lists them).
-MODULE_MARKERS = {"test_browser.py": "browser", "test_screenshots.py": "browser", "test_loadtest.py": "serial",
+MODULE_MARKERS = {"test_browser.py": "browser", "test_screenshots.py": "browser",
                   "test_trust_end_to_end.py": "slow"}
 
 
@@ -269,6 +269,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 # ---------------------------------------------------------------- a script's main(argv), run in this process
+
+def assert_runs_as_a_module(module: str) -> None:
+    """The smoke test of a script whose every other test calls its main in this process: `python -m module --help`
+    starts, parses its arguments and says how it is used (an interpreter of its own costs no check)."""
+    result = run_module(module, "--help")
+    assert result.returncode == 0 and result.stdout.startswith("usage: ") and not result.stderr, result.output
+
 
 def run_main(main, *args: str, cwd: Path = ROOT, pipe: Path | None = None) -> CheckResult:
     """Exit status, stdout and stderr of a script's main(argv), called in this process from cwd as `python -m`

@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator, FormatChecker
 from scripts.citation import build_citation, readme_text, render_cff
 from scripts.citation import main as citation_main
 from scripts.package import main as package_main
-from tests.conftest import ROOT, run_main, run_module, snapshot
+from tests.conftest import ROOT, assert_runs_as_a_module, run_main, snapshot
 from tests.release_tree import copy_release_tree, replace_in
 
 CFF_SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "citation-file-format-1.2.0.schema.json").read_text("utf-8"))
@@ -93,9 +93,7 @@ def test_a_version_without_a_dated_changelog_heading_is_a_clear_error(tmp_path):
     replace_in(package / "schemas" / "package.yaml", "version: 0.2.0", "version: 0.3.0")
     assert package_main(["--root", str(package)]) == 0  # datapackage.json follows: the package stays valid
     before = snapshot(package)
-    # the suite's one `python -m scripts.citation` (on a root of its own, so it costs no check more than a call of
-    # main would); the other tests call main in this process
-    result = run_module("scripts.citation", "--root", str(package))
+    result = run_main(citation_main, "--root", str(package))
     assert result.returncode == 2
     assert "CHANGELOG.md: no section for version 0.3.0" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(package) == before
@@ -109,3 +107,7 @@ def test_readme_how_to_cite_quotes_the_generated_citation_and_bibtex():
     cff = committed_cff()
     assert f"title = {{{{{cff['title']}}}}}" in bibtex and f"version = {{{cff['version']}}}" in bibtex
     assert bibtex.count("{") == bibtex.count("}")
+
+
+def test_python_m_scripts_citation_starts():
+    assert_runs_as_a_module("scripts.citation")  # the suite's one `python -m scripts.citation`

@@ -10,7 +10,7 @@ from scripts.codebook import CODEBOOK, render
 from scripts.codebook import main as codebook_main
 from scripts.package import main as package_main
 from scripts.schemas import load_spec
-from tests.conftest import ROOT, copy_package, read_csv, run_main, run_module, write_csv
+from tests.conftest import ROOT, assert_runs_as_a_module, copy_package, read_csv, run_main, write_csv
 
 SPEC = load_spec(ROOT)
 BOOK = (ROOT / CODEBOOK).read_text(encoding="utf-8")
@@ -86,9 +86,7 @@ def test_a_changed_schema_or_row_count_makes_the_committed_codebook_stale(tmp_pa
     package = copy_package(tmp_path / "p")
     (package / "docs").mkdir()
     (package / CODEBOOK).write_text(BOOK, encoding="utf-8")
-    # the suite's one `python -m scripts.codebook` (on a root of its own, so it costs no check more than a call of
-    # main would); the other calls run main in this process, which keeps the check's verdict between them
-    assert run_module("scripts.codebook", "--root", str(package), "--check").returncode == 0
+    assert run_main(codebook_main, "--root", str(package), "--check").returncode == 0
 
     schema_file = package / "schemas" / "parties.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
@@ -116,3 +114,7 @@ def test_vocabularies_list_every_code_with_its_label(vocabulary):
     _, rows = read_csv(ROOT / SPEC.table(vocabulary).data_path)
     for row in rows:
         assert f"| `{row[key]}` | {row['label']} |" in text
+
+
+def test_python_m_scripts_codebook_starts():
+    assert_runs_as_a_module("scripts.codebook")  # the suite's one `python -m scripts.codebook`

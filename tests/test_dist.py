@@ -15,7 +15,7 @@ from scripts.check import main as check_main
 from scripts.dist import main as dist_main
 from scripts.dist import write_zip
 from scripts.schemas import load_spec
-from tests.conftest import ROOT, read_csv, run_main, run_module, snapshot, write_csv
+from tests.conftest import ROOT, assert_runs_as_a_module, read_csv, run_main, snapshot, write_csv
 from tests.release_tree import copy_release_tree
 
 SPEC = load_spec(ROOT)
@@ -122,10 +122,12 @@ def test_silently_removed_id_is_refused_and_nothing_written(tmp_path):
               [row for row in pointers if row["note_id"] != rows[0]["note_id"]])
     before = snapshot(package)
     out = tmp_path / "dist"
-    # the suite's one `python -m scripts.dist` (refused before anything is drawn); the other tests call its main in
-    # this process
-    result = run_module("scripts.dist", "--root", str(package), "--output-dir", str(out))
+    result = run_main(dist_main, "--root", str(package), "--output-dir", str(out))
     assert result.returncode == 1
     assert f"`source_notes/{rows[0]['note_id']}`" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
     assert snapshot(package) == before
+
+
+def test_python_m_scripts_dist_starts():
+    assert_runs_as_a_module("scripts.dist")  # the suite's one `python -m scripts.dist`

@@ -26,8 +26,9 @@ def looking_up(table: str, field: str) -> set[str]:
 
 @pytest.fixture
 def asked(monkeypatch) -> list[set[str]]:
-    """A fresh memo, and what each check of this test asks Frictionless to validate (a set of tables per check)."""
-    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
+    """What each check of this test asks Frictionless to validate (a set of tables per check), with a copy of what
+    this process knows (the test's checks leave the process's memo as it was)."""
+    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", dict(layer_b.FINDINGS_MEMO))
     record, real_plan = [], layer_b.plan
 
     def recording_plan(handed, tables):
@@ -44,7 +45,8 @@ def report_without_memo(package, capsys, monkeypatch) -> dict:
     return json.loads(out)
 
 
-def test_a_second_check_of_the_same_bytes_asks_frictionless_nothing(package, capsys, asked):
+def test_a_second_check_of_the_same_bytes_asks_frictionless_nothing(package, capsys, monkeypatch, asked):
+    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
     first = check_in_process(package, capsys, "--format", "json")
     second = check_in_process(package, capsys, "--format", "json")
     assert first[0] == second[0] == 0 and json.loads(first[1]) == json.loads(second[1])
@@ -87,6 +89,7 @@ def test_a_change_undone_is_known_again(package, capsys, asked):
 
 
 def test_the_memo_is_bounded_and_a_large_verdict_is_not_kept(package, capsys, monkeypatch, asked):
+    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
     monkeypatch.setattr(layer_b, "MEMO_ENTRIES", 5)
     assert check_in_process(package, capsys)[0] == 0
     assert len(layer_b.FINDINGS_MEMO) == 5

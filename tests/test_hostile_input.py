@@ -443,7 +443,7 @@ def test_frictionless_is_handed_only_vetted_local_tables(package, capsys, monkey
     monkeypatch.setattr(check, "FINDINGS_MEMO", {})  # nothing known: Frictionless is asked
     monkeypatch.setattr(check, "start_frictionless", lambda *args: None)  # in this process, to watch it
     real = check.frictionless_findings
-    monkeypatch.setattr(check, "frictionless_findings", lambda root, descriptor, tables: handed.append(descriptor) or real(root, descriptor, tables))
+    monkeypatch.setattr(check, "frictionless_findings", lambda root, descriptor, *args: handed.append(descriptor) or real(root, descriptor, *args))
     code, out, err = check_in_process(package, capsys)
     assert code == 0, out + err
     [descriptor] = handed

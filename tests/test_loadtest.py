@@ -1,5 +1,7 @@
 """A small load on the real server entry point (the session's live server): every request answered, figures printed
-(never asserted); and the comparison with plain `datasette serve -i` as `make loadtest` runs it, in miniature."""
+(never asserted); and the comparison with plain `datasette serve -i` as `make loadtest` runs it, in miniature.
+Tests of the load test's script, run beside the others: the measurement itself is `make loadtest`, on a quiet
+machine (docs/reliability.md)."""
 import asyncio
 import shutil
 

@@ -102,17 +102,20 @@ def _no_sniffing():
         parser.csv = real
 
 
-def frictionless_findings(root: str, descriptor: dict, tables=None) -> tuple[list[Finding], float]:
+def frictionless_findings(root: str, descriptor: dict, tables=None, package_valid: bool = False) -> tuple[list[Finding], float]:
     """Frictionless's validation of the package as Findings, and its seconds: the package's metadata, then each
-    table named in `tables` (None: every table), as Package.validate does (stopping at a package-level problem)."""
+    table named in `tables` (None: every table), as Package.validate does (stopping at a package-level problem).
+    package_valid: this descriptor's metadata is known valid, so only those tables and the tables their foreign
+    keys look up are given to Frictionless (building a Package validates the metadata of every table in it)."""
     started = time.perf_counter()
     from frictionless import FrictionlessException, Package  # the slowest import, needed by this layer only
 
     try:
         with _no_sniffing():
-            package = Package(descriptor, basepath=root)
+            package = Package(_with_tables(descriptor, tables) if package_valid else descriptor, basepath=root)
             try:
-                package.to_descriptor(validate=True)
+                if not package_valid:
+                    package.to_descriptor(validate=True)
             except FrictionlessException as exception:
                 return [Finding(error.type, error.note or error.message) for error in exception.to_errors()], \
                     time.perf_counter() - started
@@ -131,6 +134,16 @@ def frictionless_findings(root: str, descriptor: dict, tables=None) -> tuple[lis
         notes = [f"{error.note}: {reason.note}" for reason in exception.reasons or []] or [error.note]
         return [Finding(error.type, note or error.message) for note in notes], time.perf_counter() - started
     return findings + later, time.perf_counter() - started
+
+
+def _with_tables(descriptor: dict, tables) -> dict:
+    """The descriptor with only these tables and those their foreign keys look up."""
+    if tables is None:
+        return descriptor
+    resources = {resource["name"]: resource for resource in descriptor["resources"]}
+    kept = set(tables) | {fk["reference"].get("resource") or name for name in tables
+                          for fk in resources[name]["schema"].get("foreignKeys", [])}
+    return {**descriptor, "resources": [resource for name, resource in resources.items() if name in kept]}
 
 
 # ---------------------------------------------------------------- what this process already knows
@@ -158,6 +171,11 @@ class Plan:
         if self.package_known:  # a package-level problem: Frictionless validates no table
             return []
         return [name for name in self.table_keys if name not in self.known]
+
+    @property
+    def package_valid(self) -> bool:
+        """The package's own validation is known, and found nothing."""
+        return self.package_known == []
 
     @property
     def needs_frictionless(self) -> bool:
@@ -196,10 +214,11 @@ def plan(handed: dict, tables: dict[str, Table]) -> Plan:
 def complete(plan: Plan, found: list[Finding]) -> list[Finding]:
     """This run's findings with those known, in the order of one Package.validate (each table's in the descriptor's
     order, then those of no table); what was found is kept for the next check in this process."""
-    package_level = plan.package_known
-    if package_level is None:
-        package_level = [finding for finding in found if finding.origin is None]
+    package_level = [finding for finding in found if finding.origin is None]
+    if plan.package_known is None:
         _remember(plan.package_key, package_level)
+    else:  # known valid, or known with its findings (then nothing was run)
+        package_level = plan.package_known + package_level
     if package_level:  # Frictionless stopped before the tables
         return package_level
     by_table = dict(plan.known)
@@ -225,10 +244,10 @@ def _field_of(error) -> str | None:
     return getattr(error, "field_name", None) or (",".join(names) if names else None)
 
 
-def _child(root: str, descriptor: dict, tables, sender) -> None:
+def _child(root: str, descriptor: dict, tables, package_valid: bool, sender) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
-        sender.send(("done", *frictionless_findings(root, descriptor, tables)))
+        sender.send(("done", *frictionless_findings(root, descriptor, tables, package_valid)))
     except BaseException as error:  # said to the parent, which reports it
         with contextlib.suppress(Exception):
             sender.send(("failed", f"{type(error).__name__}: {error}", 0.0))
@@ -236,14 +255,14 @@ def _child(root: str, descriptor: dict, tables, sender) -> None:
         sender.close()
 
 
-def start_frictionless(root, descriptor: dict, tables=None):
+def start_frictionless(root, descriptor: dict, tables=None, package_valid: bool = False):
     """Start layer b (the tables named, None: all) in a forked child process, so that it runs on a second core
     while this process runs layers c-e. None where there is one core or no fork: it then runs in-process."""
     if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     context = multiprocessing.get_context("fork")  # fork: nothing re-imported (Frictionless, when already loaded)
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(str(root), descriptor, tables, sender), daemon=True)
+    child = context.Process(target=_child, args=(str(root), descriptor, tables, package_valid, sender), daemon=True)
     child.start()
     sender.close()
     return child, receiver

@@ -160,7 +160,7 @@ def vet(descriptor_file: Path | str) -> Vetted:
         handed = layer_b.frictionless_descriptor(descriptor, tables)
         asked = layer_b.plan(handed, tables)
         if asked.needs_frictionless and asked.worth_a_child:
-            frictionless = layer_b.start_frictionless(root, handed, asked.tables_to_validate)
+            frictionless = layer_b.start_frictionless(root, handed, asked.tables_to_validate, asked.package_valid)
     try:
         check_rows(tables, report)
         lap("c")
@@ -185,7 +185,8 @@ def vet(descriptor_file: Path | str) -> Vetted:
                     frictionless = None
                     lap("waiting for b")
                 elif asked.needs_frictionless:
-                    findings, _ = layer_b.frictionless_findings(str(root), handed, asked.tables_to_validate)
+                    findings, _ = layer_b.frictionless_findings(str(root), handed, asked.tables_to_validate,
+                                                                asked.package_valid)
                     lap("b")
                 else:  # every table's verdict is known in this process
                     findings = []
