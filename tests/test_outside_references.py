@@ -82,3 +82,21 @@ def test_a_hostile_cell_stays_linear(checked_notes):
     scripts/bench.py is where time is measured)."""
     problems = rule_problems(checked_notes, HOSTILE)[1]
     assert len(problems) == 1 and "('GUIDE')" in problems[0]
+
+
+def test_the_quick_search_passes_over_no_cell_with_an_outside_word():
+    """The rule tries a cell's words one by one only where _MAY_NAME_OUTSIDE finds something: it must find something
+    in every cell that has a word the rule names (here 200,000 random cells of the characters that matter, with
+    case and Unicode look-alikes)."""
+    import random
+
+    from scripts.check.rules import _MAY_NAME_OUTSIDE, _outside_reference
+
+    pieces = list("abcdefhjkmnpqsuvxyz0123456789 .:/§()[]{}<>,;!?\"'“”«»-_@ſKİ") + \
+        ["GUIDE", "README", "www", "WWW", "mailto", "MAILTO", "md", "MD", "txt", "csv", "Json", "pdf", "r", "R", "db"]
+    generator = random.Random(14)
+    cells = ["see GUIDE §4", "http://x", "WWW.example.org", "MailTo:a", "notes.MD", "(a.pdf)", "docs/x.Json.", "x.R"]
+    cells += ["".join(generator.choice(pieces) for _ in range(generator.randint(1, 12))) for _ in range(200_000)]
+    named = [cell for cell in cells if any(_outside_reference(token) for token in cell.split())]
+    assert len(named) > 10_000  # the random cells do hold outside words
+    assert [cell for cell in named if not _MAY_NAME_OUTSIDE.search(cell)] == []

@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+import re2
+
 from scripts.cells import integer_cell
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -194,6 +196,12 @@ OUTSIDE_FILE_EXTENSIONS = frozenset({"md", "txt", "csv", "tsv", "json", "yaml", 
 OUTSIDE_DOCUMENT_NAMES = frozenset({"GUIDE", "README", "CHANGELOG", "CONTRIBUTING", "SECURITY", "ISSUES"})
 _TOKEN_EDGES = "()[]{}<>,;:.!?'\"“”‘’«»"
 MAX_OUTSIDE_CANDIDATES = 20  # tokens of one cell tried against the seed: a hostile cell stays linear
+# A cell in which none of these stands has no word that _outside_reference would name (each of its tests needs one
+# of them in the word), so its words are not tried one by one: a 50 MB table of prose costs one search a cell.
+# Run by RE2 (linear on any cell, and 16 times faster than re on this alternation of literals).
+_MAY_NAME_OUTSIDE = re2.compile("|".join(
+    ["://", "(?i:www\\.)", "(?i:mailto:)", "§", *sorted(OUTSIDE_DOCUMENT_NAMES),
+     "(?i:\\.(?:" + "|".join(sorted(OUTSIDE_FILE_EXTENSIONS)) + "))"]))
 
 
 def _outside_reference(token: str) -> str | None:
@@ -229,7 +237,7 @@ def cells_name_nothing_outside_the_package(ctx: Context):
             seed = ctx.seeds.get(row.get("source_id"))
             seeds = [seed] if seed is not None else all_seeds
             for column, cell in row.items():
-                if not isinstance(cell, str) or not cell:
+                if not isinstance(cell, str) or not cell or not _MAY_NAME_OUTSIDE.search(cell):
                     continue
                 tried = 0
                 tokens = cell.split()
