@@ -28,11 +28,11 @@ check: $(STAMP)
 # and the benchmarks that do are `make loadtest` and `make bench`.
 test: $(STAMP)
 	$(PY) -m ruff check scripts tests datasette
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --dist worksteal tests
 
 # The quick loop while editing: no real browser, no third-party clients, no multi-megabyte hostile inputs.
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n 2 -m "not browser and not clients and not slow" tests
+	$(PY) -m pytest -q -n 2 --dist worksteal -m "not browser and not clients and not slow" tests
 
 # --- Datasette (issue 4): build/<package name>.db and the server
 # build runs the check itself (beside the build, on the second core) and refuses an invalid package.

@@ -115,14 +115,21 @@ def _re2_pattern(validator, pattern, instance, schema):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+@functools.cache
+def _validator_class():
+    """Draft 2020-12 with patterns run by RE2: a class made once (jsonschema builds it anew at each extend())."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {"pattern": _re2_pattern})
+
+
 def row_validator(table: TableSpec):
     """A compiled JSON Schema validator for the table's rows (formats such as date checked, patterns by RE2)."""
-    from jsonschema import Draft202012Validator, FormatChecker, validators
+    from jsonschema import FormatChecker
     from referencing import Registry, Resource
 
     registry = Registry().with_resource(COMMON_SCHEMA, Resource.from_contents(table.common_schema))
-    validator = validators.extend(Draft202012Validator, {"pattern": _re2_pattern})
-    return validator(table.json_schema, registry=registry, format_checker=FormatChecker())
+    return _validator_class()(table.json_schema, registry=registry, format_checker=FormatChecker())
 
 
 # The keywords the quick row test understands; a schema with any other keyword is left to jsonschema alone.
