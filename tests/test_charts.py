@@ -7,14 +7,14 @@ import pytest
 
 from scripts.charts import FIGURES_DIR, STATUS_STYLES, render_all
 from scripts.charts import main as charts_main
-from tests.conftest import ROOT, copy_package, read_csv, run_main, run_module, set_cell
+from tests.conftest import ROOT, assert_runs_as_a_module, copy_package, read_csv, run_main, set_cell
 
 FIGURES = ROOT / FIGURES_DIR
 
 
 @pytest.fixture(scope="module")
 def redrawn(tmp_path_factory):
-    """The figures drawn afresh into a temp dir (in another process too: the staleness test below)."""
+    """The figures drawn afresh into a temp dir."""
     out = tmp_path_factory.mktemp("figures")
     result = run_main(charts_main, "--root", str(ROOT), "--output-dir", str(out))
     assert result.returncode == 0, result.output
@@ -102,10 +102,12 @@ def test_a_data_change_makes_the_committed_figures_stale(tmp_path, capsys):
     (package / FIGURES_DIR).mkdir(parents=True)
     for figure in FIGURES.glob("*.svg"):
         (package / FIGURES_DIR / figure.name).write_bytes(figure.read_bytes())
-    # the suite's one `python -m scripts.charts`: a fresh process draws the committed figures' bytes
-    result = run_module("scripts.charts", "--root", str(package), "--check")
-    assert result.returncode == 0, result.output
+    assert charts_main(["--root", str(package), "--check"]) == 0
     set_cell(package, "events", "event_id", "pahalgam-terror-attack", "description", "Terror attack in Pahalgam")
     assert charts_main(["--root", str(package), "--check"]) == 1
     stderr = capsys.readouterr().err
     assert "timeline.svg: differs" in stderr and "delegations.svg" not in stderr
+
+
+def test_python_m_scripts_charts_starts():
+    assert_runs_as_a_module("scripts.charts")  # the suite's one `python -m scripts.charts`

@@ -14,7 +14,7 @@ import pytest
 from scripts.seeds import parse_header
 from scripts.sentences import main as sentences_main
 from tests.check_helpers import append_row, check_in_process, problems_by_layer
-from tests.conftest import ROOT, read_csv, run_module, set_cell, write_csv
+from tests.conftest import ROOT, assert_runs_as_a_module, read_csv, run_main, set_cell, write_csv
 
 SOURCE = "myind-2025-06-04-bhutto-isi-raw"
 SEED = (ROOT / "seeds" / "000_905ae90385d1da76.txt").read_bytes().decode("utf-8")
@@ -119,8 +119,14 @@ def test_places_equal_the_installed_gazetteer_and_the_script_output():
             assert not (row["latitude"] or row["longitude"] or row["gazetteer"])
     assert cities[int(places["washington-dc"]["geonames_id"])]["admin1code"] == "DC"
     assert not places["south-asia"]["geonames_id"] and not places["un-headquarters"]["geonames_id"]
-    result = run_module("scripts.gazetteer", "--check")  # the suite's one `python -m scripts.gazetteer`
+    from scripts.gazetteer import main as gazetteer_main
+
+    result = run_main(gazetteer_main, "--check")
     assert result.returncode == 0, result.output
+
+
+def test_python_m_scripts_gazetteer_starts():
+    assert_runs_as_a_module("scripts.gazetteer")  # the suite's one `python -m scripts.gazetteer`
 
 
 # ---------------------------------------------------------------- broken copies, one per rule
