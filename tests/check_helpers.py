@@ -108,3 +108,13 @@ def check_captured(package_dir: Path, *args: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([str(package_dir / "datapackage.json"), *args])
     return code, out.getvalue(), err.getvalue()
+
+
+def nothing_known(monkeypatch) -> None:
+    """The check as a new process runs it: no verdict kept from earlier checks in this one (scripts/check/memo.py)."""
+    from scripts.check import frictionless as layer_b
+    from scripts.check import rows as layer_c
+    from scripts.check.memo import Memo
+
+    monkeypatch.setattr(layer_b, "FINDINGS", Memo())
+    monkeypatch.setattr(layer_c, "ROW_PROBLEMS", Memo())

@@ -4,7 +4,7 @@ under the module's own watchdog and address-space limit, with its output in file
 and reads its exit status, wall time and peak resident memory (its own and its children's: the check forks a
 Frictionless child). For the tests of bounded work: test_trust_end_to_end.py, test_hostile_input.py.
 What a warm process has the child has too: the imports, the gazetteer, and Frictionless's verdicts on tables this
-process already validated (scripts/check/frictionless.py: FINDINGS_MEMO), so the figures are the work that the
+process already validated (scripts/check/memo.py: layers b and c), so the figures are the work that the
 hostile input itself causes, not a new interpreter's start (about 1.5 s and 0.5 s of Frictionless more)."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Layer b keeps Frictionless's verdict per table for the process (scripts/check/frictionless.py: FINDINGS_MEMO),
-keyed by what Frictionless reads. These tests hold it to two promises: a check with the memo reports exactly
+"""Layer b keeps Frictionless's verdict per table for the process (scripts/check/frictionless.py: FINDINGS, a
+scripts/check/memo.py Memo), keyed by what Frictionless reads; layer c keeps its problems per table likewise. These tests hold it to two promises: a check with the memo reports exactly
 what a check without it reports, and the memo asks Frictionless again about every table whose inputs changed:
 the table itself, and every table whose foreign keys look up a changed key (read here from the JSON Schemas)."""
 from __future__ import annotations
@@ -9,7 +9,8 @@ import json
 import pytest
 
 from scripts.check import frictionless as layer_b
-from tests.check_helpers import cell_of, check_in_process
+from scripts.check.memo import Memo
+from tests.check_helpers import cell_of, check_in_process, nothing_known
 from tests.conftest import ROOT, set_cell
 
 
@@ -28,7 +29,9 @@ def looking_up(table: str, field: str) -> set[str]:
 def asked(monkeypatch) -> list[set[str]]:
     """What each check of this test asks Frictionless to validate (a set of tables per check), with a copy of what
     this process knows (the test's checks leave the process's memo as it was)."""
-    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", dict(layer_b.FINDINGS_MEMO))
+    known = Memo()
+    known.kept = dict(layer_b.FINDINGS.kept)
+    monkeypatch.setattr(layer_b, "FINDINGS", known)
     record, real_plan = [], layer_b.plan
 
     def recording_plan(handed, tables):
@@ -40,13 +43,13 @@ def asked(monkeypatch) -> list[set[str]]:
 
 
 def report_without_memo(package, capsys, monkeypatch) -> dict:
-    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
+    nothing_known(monkeypatch)
     code, out, _ = check_in_process(package, capsys, "--format", "json")
     return json.loads(out)
 
 
 def test_a_second_check_of_the_same_bytes_asks_frictionless_nothing(package, capsys, monkeypatch, asked):
-    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
+    nothing_known(monkeypatch)
     first = check_in_process(package, capsys, "--format", "json")
     second = check_in_process(package, capsys, "--format", "json")
     assert first[0] == second[0] == 0 and json.loads(first[1]) == json.loads(second[1])
@@ -88,14 +91,29 @@ def test_a_change_undone_is_known_again(package, capsys, asked):
     assert asked[1] == {"parties"} and asked[2] == set()
 
 
-def test_the_memo_is_bounded_and_a_large_verdict_is_not_kept(package, capsys, monkeypatch, asked):
-    monkeypatch.setattr(layer_b, "MEMO_ENTRIES", 5)
+def test_a_memo_is_bounded_and_keeps_no_large_verdict():
+    memo = Memo(entries=5, largest=2)
     for number in range(8):
-        layer_b._remember(f"key-{number}", [])
-    assert list(layer_b.FINDINGS_MEMO) == [f"key-{number}" for number in range(3, 8)]  # the oldest forgotten
-    monkeypatch.setattr(layer_b, "MEMO_ENTRIES", 512)
-    monkeypatch.setattr(layer_b, "MEMO_FINDINGS", 0)
+        memo.remember(f"key-{number}", [number])
+    assert list(memo.kept) == [f"key-{number}" for number in range(3, 8)]  # the oldest forgotten
+    memo.remember("key-3", [3])  # remembered again: now the newest
+    memo.remember("large", [1, 2, 3])
+    assert list(memo.kept)[-1] == "key-3" and "large" not in memo and len(memo) == 5
+
+
+def test_a_verdict_too_large_to_keep_is_asked_again(package, capsys, monkeypatch, asked):
+    monkeypatch.setattr(layer_b, "FINDINGS", Memo(largest=0))
     set_cell(package, "persons", "person_id", "tejasvi-surya", "party_id", "no-such-party")
     check_in_process(package, capsys)
     check_in_process(package, capsys)
     assert "persons" in asked[0] and "persons" in asked[1]  # its one finding was more than it may keep
+
+
+def test_layer_c_reports_the_same_with_and_without_what_it_kept(package, capsys, monkeypatch):
+    set_cell(package, "events", "event_id", "india-firm-response", "status", "happened")
+    set_cell(package, "roles", "role_id", "marco-rubio-secretary-of-state", "person_id", "Marco_Rubio")
+    code, out, _ = check_in_process(package, capsys, "--format", "json")  # with what this process kept
+    assert code == 1 and json.loads(out) == report_without_memo(package, capsys, monkeypatch)
+    rows = next(layer for layer in json.loads(out)["layers"] if layer["layer"] == "c")["problems"]
+    assert {(p["table"], p["field"], p["code"]) for p in rows} == {
+        ("events", "status", "not-in-vocabulary"), ("roles", "person_id", "pattern-mismatch")}

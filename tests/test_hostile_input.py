@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.check_helpers import attempts, check_in_process, check_located, problems_by_layer
+from tests.check_helpers import attempts, check_in_process, check_located, nothing_known, problems_by_layer
 from tests.conftest import ROOT, copy_package, line_of, read_csv, set_cell, snapshot, write_csv
 from tests.measured import measure
 
@@ -440,7 +440,7 @@ def test_frictionless_is_handed_only_vetted_local_tables(package, capsys, monkey
     write_descriptor(package, lambda d: (resource(d, "quotes").__setitem__("x-mirror", "https://example.invalid/q.csv"),
                                          d.__setitem__("x-profile-mirror", "https://example.invalid/p.json")))
     handed = []
-    monkeypatch.setattr(check, "FINDINGS_MEMO", {})  # nothing known: Frictionless is asked
+    nothing_known(monkeypatch)  # Frictionless is asked
     monkeypatch.setattr(check, "start_frictionless", lambda *args: None)  # in this process, to watch it
     real = check.frictionless_findings
     monkeypatch.setattr(check, "frictionless_findings", lambda root, descriptor, *args: handed.append(descriptor) or real(root, descriptor, *args))

@@ -20,6 +20,7 @@ from scripts.check.rows import typed_row
 from scripts.schemas import load_spec, quick_row_test, row_validator
 from scripts.synthetic import SLUG_PATTERN, generate
 from scripts.synthetic import main as synthetic_main
+from tests.check_helpers import nothing_known
 from tests.conftest import ROOT, SEED, read_csv, run_main, run_module, set_cell, snapshot
 
 SEEDS = 10
@@ -201,11 +202,11 @@ def test_parallel_frictionless_layer_reports_what_the_in_process_one_does(packag
     header, rows = read_csv(path)
     path.write_bytes(path.read_bytes() + (",".join(f'"{rows[-1][h]}"' for h in header) + "\n").encode("utf-8"))
     descriptor = str(package / "datapackage.json")
-    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})  # each run validates every table itself
+    nothing_known(monkeypatch)  # each run validates every table itself
     monkeypatch.setattr(layer_b, "CHILD_FROM_BYTES", 0)  # the first in a forked child
     assert check.main([descriptor, "--format", "json"]) == 1
     parallel = json.loads(capsys.readouterr().out)
-    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})
+    nothing_known(monkeypatch)
     monkeypatch.setattr(layer_b, "start_frictionless", lambda *args: None)
     assert check.main([descriptor, "--format", "json"]) == 1
     in_process = json.loads(capsys.readouterr().out)

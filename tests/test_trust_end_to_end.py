@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scripts.package import main as package_main
-from tests.check_helpers import check_in_process, check_located
+from tests.check_helpers import check_in_process, check_located, nothing_known
 from tests.conftest import ROOT, line_of, set_cell
 from tests.measured import SECONDS, fork_module, measure
 
@@ -363,7 +363,7 @@ def test_the_watchdog_stops_a_check_past_its_bound_and_its_child(package, capsys
     from scripts.check import main
     from scripts.check import runner as check_runner
 
-    monkeypatch.setattr(layer_b, "FINDINGS_MEMO", {})  # nothing known, and a child however little it has to read
+    nothing_known(monkeypatch)  # and a child however little it has to read
     monkeypatch.setattr(layer_b, "CHILD_FROM_BYTES", 0)
     children = []
     real_start = layer_b.start_frictionless

@@ -9,15 +9,13 @@ child runs under a time and a memory bound: past them it is stopped and the pack
 
 Frictionless's verdict on one table is a pure function of what it reads: the handed descriptor of that table and
 the bytes of its CSV; of every table its foreign keys look up, the descriptor and the referenced fields' cells;
-the package's own keys. A process keeps those verdicts (FINDINGS_MEMO, keyed by the sha256 of exactly these, as
+the package's own keys. A process keeps those verdicts (FINDINGS, a Memo keyed by the sha256 of exactly these, as
 layer f read them), so that a second check in the same process re-validates only the tables whose inputs
 changed: `make docs` runs three generators, the tests check hundreds of copies that differ in one cell. A
 package-level problem stops Frictionless before any table (as Package.validate does), and so it does here."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import multiprocessing
 import os
 import resource
@@ -26,6 +24,7 @@ from dataclasses import dataclass
 
 from scripts.check.descriptor import CSV_DIALECT
 from scripts.check.inputs import Table
+from scripts.check.memo import Memo, digest
 from scripts.check.report import Report
 from scripts.package import PACKAGE_KEYS
 from scripts.schemas import table_schema
@@ -148,13 +147,7 @@ def _with_tables(descriptor: dict, tables) -> dict:
 
 # ---------------------------------------------------------------- what this process already knows
 
-FINDINGS_MEMO: dict[str, list[Finding]] = {}  # key (see Plan) -> the findings of that validation
-MEMO_ENTRIES = 512  # oldest forgotten first; a table with more findings than MEMO_FINDINGS is not kept
-MEMO_FINDINGS = 200
-
-
-def _digest(value) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
+FINDINGS = Memo()  # key (see plan) -> the findings of that validation
 
 
 @dataclass
@@ -202,12 +195,12 @@ def plan(handed: dict, tables: dict[str, Table]) -> Plan:
         for fk in table["schema"].get("foreignKeys", []):
             other, fields = fk["reference"].get("resource") or name, tuple(fk["reference"]["fields"])
             if (other, fields) not in lookups:
-                lookups[other, fields] = _digest([[row.cells.get(field) for field in fields] for row in tables[other].rows])
+                lookups[other, fields] = digest([[row.cells.get(field) for field in fields] for row in tables[other].rows])
             looked_up.append([other, by_name[other], fields, lookups[(other, fields)]])
-        table_keys[name] = _digest([package_keys, table, tables[name].sha256, looked_up])
-    known = {name: FINDINGS_MEMO[key] for name, key in table_keys.items() if key in FINDINGS_MEMO}
-    package_key = _digest(handed)  # the package's own validation reads the descriptor only
-    return Plan(package_key, table_keys, known, FINDINGS_MEMO.get(package_key),
+        table_keys[name] = digest([package_keys, table, tables[name].sha256, looked_up])
+    known = {name: FINDINGS.get(key) for name, key in table_keys.items() if key in FINDINGS}
+    package_key = digest(handed)  # the package's own validation reads the descriptor only
+    return Plan(package_key, table_keys, known, FINDINGS.get(package_key),
                 {name: tables[name].size for name in by_name})
 
 
@@ -216,7 +209,7 @@ def complete(plan: Plan, found: list[Finding]) -> list[Finding]:
     order, then those of no table); what was found is kept for the next check in this process."""
     package_level = [finding for finding in found if finding.origin is None]
     if plan.package_known is None:
-        _remember(plan.package_key, package_level)
+        FINDINGS.remember(plan.package_key, package_level)
     else:  # known valid, or known with its findings (then nothing was run)
         package_level = plan.package_known + package_level
     if package_level:  # Frictionless stopped before the tables
@@ -224,18 +217,9 @@ def complete(plan: Plan, found: list[Finding]) -> list[Finding]:
     by_table = dict(plan.known)
     for name in plan.tables_to_validate:
         by_table[name] = [finding for finding in found if finding.origin == name]
-        _remember(plan.table_keys[name], by_table[name])
+        FINDINGS.remember(plan.table_keys[name], by_table[name])
     ordered = [finding for name in plan.table_keys for finding in by_table[name]]
     return [f for f in ordered if f.table is not None] + [f for f in ordered if f.table is None]
-
-
-def _remember(key: str, findings: list[Finding]) -> None:
-    if len(findings) > MEMO_FINDINGS:
-        return
-    FINDINGS_MEMO.pop(key, None)
-    FINDINGS_MEMO[key] = findings
-    while len(FINDINGS_MEMO) > MEMO_ENTRIES:
-        del FINDINGS_MEMO[next(iter(FINDINGS_MEMO))]
 
 
 def _field_of(error) -> str | None:

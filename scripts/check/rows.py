@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scripts.cells import typed_cell
 from scripts.check.inputs import Table
+from scripts.check.memo import Memo, digest
 from scripts.check.report import Report, clipped
 from scripts.schemas import TableSpec, quick_row_test, row_validator
 
@@ -48,23 +49,39 @@ def _readable_error(error) -> tuple[str, str | None, str]:
     return code, field_name, f"{error.message} ({error.validator})"
 
 
+# A table's problems here are a pure function of its rows (the sha256 of the bytes layer f read), its JSON Schemas,
+# its name and its paths: kept for the next check in this process (scripts/check/memo.py).
+ROW_PROBLEMS = Memo()
+
+
 def check_rows(tables: dict[str, Table], report: Report) -> None:
     add = report.adder(LAYER)
     for table in tables.values():
         if not table.readable:
             continue
-        try:
-            validator = row_validator(table.spec)
-            quick = quick_row_test(table.spec, validator.format_checker)  # jsonschema words the errors of rows it rejects
-            for row in table.rows:
-                typed = typed_row(table.spec, row.cells)
-                if quick is not None and quick(typed):
-                    continue
-                for error in validator.iter_errors(typed):
-                    add(*_coded(table, row.line, error))
-        except Exception as error:  # a schema that passed layer a but cannot be applied (a '$ref' to nowhere, say)
-            add("schema-not-applicable", table.schema_path or table.spec.schema_path, None, table.name, None,
-                f"JSON Schema cannot be applied to the rows: {type(error).__name__}: {clipped(str(error))}")
+        key = digest([table.name, table.path, table.schema_path, table.spec.schema_path, table.spec.json_schema,
+                      table.spec.common_schema, table.sha256])
+        problems = ROW_PROBLEMS.get(key)
+        if problems is None:
+            problems = list(_table_problems(table))
+            ROW_PROBLEMS.remember(key, problems)
+        for problem in problems:
+            add(*problem)
+
+
+def _table_problems(table: Table):
+    try:
+        validator = row_validator(table.spec)
+        quick = quick_row_test(table.spec, validator.format_checker)  # jsonschema words the errors of rows it rejects
+        for row in table.rows:
+            typed = typed_row(table.spec, row.cells)
+            if quick is not None and quick(typed):
+                continue
+            for error in validator.iter_errors(typed):
+                yield _coded(table, row.line, error)
+    except Exception as error:  # a schema that passed layer a but cannot be applied (a '$ref' to nowhere, say)
+        yield ("schema-not-applicable", table.schema_path or table.spec.schema_path, None, table.name, None,
+               f"JSON Schema cannot be applied to the rows: {type(error).__name__}: {clipped(str(error))}")
 
 
 def _coded(table: Table, line: int, error) -> tuple:
