@@ -117,3 +117,24 @@ def test_layer_c_reports_the_same_with_and_without_what_it_kept(package, capsys,
     rows = next(layer for layer in json.loads(out)["layers"] if layer["layer"] == "c")["problems"]
     assert {(p["table"], p["field"], p["code"]) for p in rows} == {
         ("events", "status", "not-in-vocabulary"), ("roles", "person_id", "pattern-mismatch")}
+
+
+def test_a_verdict_on_a_file_changed_during_the_check_is_not_kept(package, capsys, monkeypatch, asked):
+    """Frictionless reads each CSV again: when one changed after layer f read it, its verdict is not the one of
+    the bytes its key names, and no later check may take it for them."""
+    assert check_in_process(package, capsys)[0] == 0
+    path = package / "data" / "parties.csv"
+    original = path.read_bytes()
+    set_cell(package, "parties", "party_id", "bjp", "note", "A curator's edit.")
+    edited = path.read_bytes()
+    real = layer_b.frictionless_findings
+
+    def changing_first(*args):
+        path.write_bytes(original)  # between layer f's reading and Frictionless's
+        return real(*args)
+    monkeypatch.setattr(layer_b, "frictionless_findings", changing_first)
+    check_in_process(package, capsys)
+    monkeypatch.setattr(layer_b, "frictionless_findings", real)
+    path.write_bytes(edited)
+    check_in_process(package, capsys)
+    assert asked[1] == asked[2] == {"parties"}  # asked again: nothing was kept from the first
