@@ -42,10 +42,6 @@ def run_module(module: str, *args: str, cwd: Path = ROOT, timeout: int = 300) ->
     return CheckResult(completed.returncode, completed.stdout, completed.stderr)
 
 
-def run_check(package_dir: Path, *args: str) -> CheckResult:
-    return run_module("scripts.check", str(package_dir / "datapackage.json"), *args)
-
-
 def copy_package(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for part in PACKAGE_PARTS:
