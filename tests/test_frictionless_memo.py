@@ -138,3 +138,20 @@ def test_a_verdict_on_a_file_changed_during_the_check_is_not_kept(package, capsy
     path.write_bytes(edited)
     check_in_process(package, capsys)
     assert asked[1] == asked[2] == {"parties"}  # asked again: nothing was kept from the first
+
+
+def test_a_schema_with_its_keywords_reordered_is_not_taken_for_the_same(tmp_path, capsys, monkeypatch):
+    """jsonschema reports a row's errors in the order of the schema's keywords, so the report's order follows it:
+    a copy whose JSON Schema differs only in that order gets its own verdict (red team, stop 18)."""
+    from tests.conftest import copy_package
+
+    copies = [copy_package(tmp_path / name) for name in ("first", "reordered")]
+    for package in copies:  # a slug both too long and not a slug: two problems in one cell
+        set_cell(package, "persons", "person_id", "bhubaneswar-kalita", "party_id", "X" * 81)
+    common = copies[1] / "schemas" / "common.schema.json"
+    schema = json.loads(common.read_text(encoding="utf-8"))
+    schema["$defs"]["slug"] = dict(reversed(list(schema["$defs"]["slug"].items())))
+    common.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    check_in_process(copies[0], capsys, "--format", "json")
+    code, after_the_first, _ = check_in_process(copies[1], capsys, "--format", "json")
+    assert code == 1 and json.loads(after_the_first) == report_without_memo(copies[1], capsys, monkeypatch)

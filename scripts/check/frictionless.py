@@ -118,21 +118,30 @@ def frictionless_findings(root: str, descriptor: dict, tables=None, package_vali
             except FrictionlessException as exception:
                 return [Finding(error.type, error.note or error.message) for error in exception.to_errors()], \
                     time.perf_counter() - started
-            findings, later = [], []
-            for table in package.resources:
-                if tables is not None and table.name not in tables:
-                    continue
-                result = table.validate()
-                findings += [Finding(error.type, error.note or error.message, task.name, str(task.place),
-                                     _field_of(error), getattr(error, "row_number", None),
-                                     getattr(error, "reference_name", None), table.name)
-                             for task in result.tasks for error in task.errors]
-                later += [Finding(error.type, error.note or error.message, origin=table.name) for error in result.errors]
     except FrictionlessException as exception:  # a descriptor it refuses outright (a bad name, say) is a finding
-        error = exception.error
-        notes = [f"{error.note}: {reason.note}" for reason in exception.reasons or []] or [error.note]
-        return [Finding(error.type, note or error.message) for note in notes], time.perf_counter() - started
+        return _refused(exception), time.perf_counter() - started
+    findings, later = [], []
+    with _no_sniffing():
+        for table in package.resources:
+            if tables is not None and table.name not in tables:
+                continue
+            try:
+                result = table.validate()
+            except FrictionlessException as exception:  # the table's own verdict, not the package's
+                later += _refused(exception, origin=table.name)
+                continue
+            findings += [Finding(error.type, error.note or error.message, task.name, str(task.place),
+                                 _field_of(error), getattr(error, "row_number", None),
+                                 getattr(error, "reference_name", None), table.name)
+                         for task in result.tasks for error in task.errors]
+            later += [Finding(error.type, error.note or error.message, origin=table.name) for error in result.errors]
     return findings + later, time.perf_counter() - started
+
+
+def _refused(exception, origin: str | None = None) -> list[Finding]:
+    error = exception.error
+    notes = [f"{error.note}: {reason.note}" for reason in exception.reasons or []] or [error.note]
+    return [Finding(error.type, note or error.message, origin=origin) for note in notes]
 
 
 def _with_tables(descriptor: dict, tables) -> dict:

@@ -9,8 +9,9 @@ import json
 
 
 def digest(value) -> str:
-    """The sha256 of a JSON value, keys sorted: the key of what a verdict depends on."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
+    """The sha256 of a JSON value, keys in their order: the key of what a verdict depends on. Not sorted: the order
+    of a JSON Schema's keywords is the order of jsonschema's errors, and so of the report."""
+    return hashlib.sha256(json.dumps(value, ensure_ascii=True).encode("ascii")).hexdigest()
 
 
 class Memo:

@@ -185,8 +185,13 @@ def vet(descriptor_file: Path | str) -> Vetted:
                     frictionless = None
                     lap("waiting for b")
                 elif asked.needs_frictionless:
-                    findings, _ = layer_b.frictionless_findings(str(root), handed, asked.tables_to_validate,
-                                                                asked.package_valid)
+                    try:
+                        findings, _ = layer_b.frictionless_findings(str(root), handed, asked.tables_to_validate,
+                                                                    asked.package_valid)
+                    except CheckTimeout:
+                        raise
+                    except Exception as error:  # as the child says it: the same verdict in this process or beside it
+                        raise RuntimeError(f"{type(error).__name__}: {error}") from error
                     lap("b")
                 else:  # every table's verdict is known in this process
                     findings = []
