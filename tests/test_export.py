@@ -341,13 +341,19 @@ def test_the_exports_read_nothing_of_the_package_but_what_the_check_vetted(tmp_p
     the check's reading, which refuses the pipe at once."""
     import os
 
-    from tests.conftest import copy_package, run_module
+    from scripts.export import main as export_main
+    from tests.conftest import copy_package, run_main
 
     package = copy_package(tmp_path / "package")
     (package / "schemas" / "package.yaml").unlink()
     os.mkfifo(package / "schemas" / "package.yaml")
-    # the suite's one `python -m scripts.export` (the exports themselves are written in-process, tests/conftest.py)
-    result = run_module("scripts.export", "--root", str(package), "--db", str(built_db),
-                        "--output-dir", str(tmp_path / "out"), timeout=60)
+    result = run_main(export_main, "--root", str(package), "--db", str(built_db), "--output-dir", str(tmp_path / "out"),
+                      pipe=package / "schemas" / "package.yaml")  # fails the test, instead of hanging, if it reads it
     assert result.returncode != 0 and "Traceback" not in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_python_m_scripts_export_starts():
+    from tests.conftest import assert_runs_as_a_module
+
+    assert_runs_as_a_module("scripts.export")  # the suite's one `python -m scripts.export`
