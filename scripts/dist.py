@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import os
 import sqlite3
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 from scripts import charts, citation, codebook, versioning
 from scripts.build_sqlite import BuildRefused, build_database
 from scripts.check import PackageRefused, Vetted, VettedFileChanged, checked_package
-from scripts.check.inputs import read_capped, safe_path
+from scripts.check.inputs import read_capped, safe_path, sha256_of_file
 from scripts.export import EXPORT_DIR as EXPORTS
 from scripts.export import render_exports
 from scripts.generated import INPUT_ERRORS
@@ -109,14 +108,6 @@ def write_reproducible_zip(target: Path, members: dict[str, bytes], folder: str,
             archive.writestr(info, members[member], compresslevel=9)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_dist(root: Path, output_dir: Path) -> list[Path]:
     root = Path(root)
     try:
@@ -145,7 +136,7 @@ def build_dist(root: Path, output_dir: Path) -> list[Path]:
         exports = {name: text.encode("utf-8") for name, text in render_exports(scratch / db_path.name, root).items()}
         write_reproducible_zip(scratch / exports_path.name, exports, f"{base}-{EXPORTS}", released)
         written = (db_path, exports_path, zip_path)
-        sums = "".join(f"{sha256_file(scratch / p.name)}  {p.name}\n" for p in written)
+        sums = "".join(f"{sha256_of_file(scratch / p.name)}  {p.name}\n" for p in written)
         (scratch / CHECKSUMS).write_text(sums, encoding="utf-8")
         for name in (*(p.name for p in written), CHECKSUMS):
             os.replace(scratch / name, output_dir / name)

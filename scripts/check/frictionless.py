@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 
 from scripts.check.descriptor import CSV_DIALECT
-from scripts.check.inputs import Table
+from scripts.check.inputs import Table, sha256_of_file
 from scripts.check.memo import Memo, digest
 from scripts.check.report import Report
 from scripts.package import PACKAGE_KEYS
@@ -109,19 +109,18 @@ def frictionless_findings(root: str, descriptor: dict, tables=None, package_vali
     started = time.perf_counter()
     from frictionless import FrictionlessException, Package  # the slowest import, needed by this layer only
 
-    try:
-        with _no_sniffing():
-            package = Package(_with_tables(descriptor, tables) if package_valid else descriptor, basepath=root)
-            try:
-                if not package_valid:
-                    package.to_descriptor(validate=True)
-            except FrictionlessException as exception:
-                return [Finding(error.type, error.note or error.message) for error in exception.to_errors()], \
-                    time.perf_counter() - started
-    except FrictionlessException as exception:  # a descriptor it refuses outright (a bad name, say) is a finding
-        return _refused(exception), time.perf_counter() - started
-    findings, later = [], []
     with _no_sniffing():
+        try:
+            package = Package(_with_tables(descriptor, tables) if package_valid else descriptor, basepath=root)
+        except FrictionlessException as exception:  # a descriptor it refuses outright (a bad name, say) is a finding
+            return _refused(exception), time.perf_counter() - started
+        try:
+            if not package_valid:
+                package.to_descriptor(validate=True)
+        except FrictionlessException as exception:
+            return [Finding(error.type, error.note or error.message) for error in exception.to_errors()], \
+                time.perf_counter() - started
+        findings, later = [], []
         for table in package.resources:
             if tables is not None and table.name not in tables:
                 continue
@@ -166,8 +165,7 @@ class Plan:
     table_keys: dict[str, str]  # handed table -> key of its inputs
     known: dict[str, list[Finding]]  # handed table -> findings kept from an earlier validation of the same inputs
     package_known: list[Finding] | None  # the package's own findings, when kept
-    sizes: dict[str, int]  # handed table -> bytes of its CSV
-    read: dict[str, tuple]  # handed table -> (its file, the sha256 of what layer f read)
+    tables: dict[str, Table]  # the handed tables, as layer f read them
 
     @property
     def tables_to_validate(self) -> list[str]:
@@ -188,7 +186,7 @@ class Plan:
     def worth_a_child(self) -> bool:
         """Whether Frictionless has enough to read to run beside layers c-e in a forked child: a fork of a large
         process costs 0.1-0.3 s of CPU in copy-on-write faults, more than Frictionless takes on a few hundred kB."""
-        return sum(self.sizes[name] for name in self.tables_to_validate) >= CHILD_FROM_BYTES
+        return sum(self.tables[name].size for name in self.tables_to_validate) >= CHILD_FROM_BYTES
 
 
 def plan(handed: dict, tables: dict[str, Table]) -> Plan:
@@ -210,8 +208,7 @@ def plan(handed: dict, tables: dict[str, Table]) -> Plan:
         table_keys[name] = digest([package_keys, table, tables[name].sha256, looked_up])
     known = {name: FINDINGS.get(key) for name, key in table_keys.items() if key in FINDINGS}
     package_key = digest(handed)  # the package's own validation reads the descriptor only
-    return Plan(package_key, table_keys, known, FINDINGS.get(package_key),
-                {name: tables[name].size for name in by_name}, {name: (tables[name].file, tables[name].sha256) for name in by_name})
+    return Plan(package_key, table_keys, known, FINDINGS.get(package_key), {name: tables[name] for name in by_name})
 
 
 def complete(plan: Plan, found: list[Finding]) -> list[Finding]:
@@ -238,21 +235,10 @@ def _read_as_layer_f_did(plan: Plan) -> bool:
     """Whether every CSV still holds the bytes layer f read: Frictionless read them again, so a file changed
     meanwhile got a verdict that is not the one of the bytes its key names (this check reports it; no later check
     in this process may take it for those bytes)."""
-    import hashlib
-
-    from scripts.check.inputs import open_regular
-
-    for file, sha256 in plan.read.values():
-        digest_now = hashlib.sha256()
-        try:
-            with open_regular(file) as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest_now.update(block)
-        except Exception:  # gone, or no longer a regular file: nothing is kept
-            return False
-        if digest_now.hexdigest() != sha256:
-            return False
-    return True
+    try:
+        return all(sha256_of_file(table.file) == table.sha256 for table in plan.tables.values())
+    except Exception:  # gone, or no longer a regular file: nothing is kept
+        return False
 
 
 def _field_of(error) -> str | None:

@@ -5,6 +5,7 @@ NaN, no alias, no tag). Also the tables as read, once, for every layer (Table, R
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import os
 import re
@@ -101,6 +102,15 @@ def read_capped(path: Path, cap: int) -> bytes:
     if len(data) > cap:
         raise TooLarge(len(data), cap)
     return data
+
+
+def sha256_of_file(path: Path) -> str:
+    """The sha256 of a regular file, read in blocks."""
+    digest = hashlib.sha256()
+    with open_regular(path) as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _repeated(items) -> set:
