@@ -15,7 +15,9 @@ What a request goes through, outermost first (served_app()):
   3. the response cache (scripts/response_cache.py): GET and HEAD answers of the immutable database, with a
      strong ETag, Cache-Control and 304s;
   4. Datasette 0.65 (its own wrappers: the plugin's refusal of every method but GET and HEAD, CSRF).
-The database is served immutable (Datasette's -i: opened read-only, never written); its row counts and hash are
+The server reads nothing but the database: the metadata it shows is the table datasette_metadata, which the build
+generated from the same check as the rows (no package file is read, nothing is checked again at start). The
+database is served immutable (Datasette's -i: opened read-only, never written); its row counts and hash are
 computed in memory at start (nothing is written beside it, so build/ may be read-only). Every SQLite connection
 gets an authorizer that refuses the functions that reveal memory or files and the pragma that shows the file's
 path, and a cap on the length of any value (SQLITE_VALUE_LIMIT), so no single call allocates more.
@@ -44,11 +46,11 @@ from scripts.datasette_config import (
     DEFAULT_WORKERS,
     PLUGINS_DIR,
     SECURITY_HEADERS,
+    SERVED_METADATA,
     STATIC_DIR,
     STATIC_MOUNT,
     TEMPLATES_DIR,
 )
-from scripts.datasette_metadata import build_metadata
 
 SETTINGS = {
     "sql_time_limit_ms": 1000,  # a runaway query is cut off after a second
@@ -174,6 +176,26 @@ def inspect_data(db: Path) -> dict:
     return {Path(db).stem: {"hash": inspect_hash(db), "size": Path(db).stat().st_size, "tables": tables}}
 
 
+def stored_metadata(db: Path | str) -> dict:
+    """The Datasette metadata the build stored in the database, its one database entry under the name Datasette
+    serves the file by (its stem); BuildRefused, saying what to do, when it has none."""
+    import json
+
+    connection = read_only_connection(Path(db))
+    try:
+        rows = connection.execute(f'select metadata from "{SERVED_METADATA}"').fetchall()
+    except sqlite3.Error as error:
+        raise BuildRefused(f"{db} holds no {SERVED_METADATA} ({error}): run `make build` to rebuild it")
+    finally:
+        connection.close()
+    if len(rows) != 1:
+        raise BuildRefused(f"{db}: {SERVED_METADATA} has {len(rows)} rows, not 1: run `make build` to rebuild it")
+    metadata = json.loads(rows[0][0])
+    (entry,) = metadata["databases"].values()
+    metadata["databases"] = {Path(db).stem: entry}
+    return metadata
+
+
 def _datasette_class():
     # datasette.app first: importing it registers Datasette's default plugins, handle_exception among them
     from datasette.app import Datasette  # noqa: I001
@@ -213,15 +235,15 @@ def _datasette_class():
     return ServedDatasette
 
 
-def make_datasette(db: Path | str, root: Path | str = "."):
-    """The configured Datasette for the database built from the package at root."""
+def make_datasette(db: Path | str):
+    """The configured Datasette for a database the build wrote, with the metadata stored in it."""
     Datasette = _datasette_class()
     db = Path(db)
     return Datasette(
         [],
         immutables=[str(db)],
         inspect_data=inspect_data(db),
-        metadata=build_metadata(root, db.stem),
+        metadata=stored_metadata(db),
         settings=SETTINGS,
         plugins_dir=str(PLUGINS_DIR),
         template_dir=str(TEMPLATES_DIR),
@@ -294,14 +316,14 @@ def guarded(app):
     return guard
 
 
-def served_app(db: Path | str, root: Path | str = ".", cache_mib: float = DEFAULT_CACHE_MIB, gzip: bool = True,
+def served_app(db: Path | str, cache_mib: float = DEFAULT_CACHE_MIB, gzip: bool = True,
                host: str = "localhost"):
     """The whole ASGI application `make serve` runs: guard and headers, response cache, gzip, Datasette.
     cache_mib=0 turns the cache off (the headers, limits and refusals stay); host is the Host header the cache is
     warmed for."""
     from scripts.response_cache import ResponseCache, warm_paths
 
-    datasette = make_datasette(db, root)
+    datasette = make_datasette(db)
     app = datasette.app()
     if cache_mib > 0:
         database = datasette.get_database(Path(db).stem)
@@ -359,7 +381,7 @@ def app_factory():
     import json
 
     args = argparse.Namespace(**json.loads(os.environ[ENVIRONMENT]))
-    return served_app(args.db, args.root, 0 if args.no_cache else args.cache_mib, gzip=not args.no_gzip,
+    return served_app(args.db, 0 if args.no_cache else args.cache_mib, gzip=not args.no_gzip,
                       host=f"{args.host}:{args.port}")
 
 
@@ -369,6 +391,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         db = built_database(args.root, args.db)
+        stored_metadata(db)  # here, once: a database without it is refused with a sentence, not in each worker
     except BuildRefused as error:
         print(f"datasette_app: {error}", file=sys.stderr)
         return 1

@@ -98,15 +98,14 @@ def served(root: Path, db: Path, *options: str, log=subprocess.DEVNULL):
 
 
 @contextmanager
-def plain_served(root: Path, db: Path):
+def plain_served(db: Path):
     """`datasette serve -i` of the same database with the project's configuration, on Datasette's command line."""
-    from scripts.datasette_app import SETTINGS
-    from scripts.datasette_metadata import build_metadata
+    from scripts.datasette_app import SETTINGS, stored_metadata
 
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         metadata = Path(scratch) / "metadata.json"
-        metadata.write_text(json.dumps(build_metadata(root, db.stem)), encoding="utf-8")
+        metadata.write_text(json.dumps(stored_metadata(db)), encoding="utf-8")
         settings = [part for name, value in SETTINGS.items() for part in ("--setting", name, str(value).lower())]
         command = [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(metadata),
                    "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
@@ -239,7 +238,7 @@ def main(argv=None, project_url: str | None = None) -> int:
         if args.record:
             write_between(root / BENCH_FILE, LAYERS_START, LAYERS_END, layers_table(layers))
     else:
-        with plain_served(root, db) as url:
+        with plain_served(db) as url:
             plain = asyncio.run(hammer(url, paths, args.requests, args.concurrency))
         with nullcontext(project_url) if project_url else served(root, db) as url:
             ours = asyncio.run(hammer(url, paths, args.requests, args.concurrency))

@@ -171,8 +171,8 @@ def process_alive(pid: int) -> bool:
 
 @contextmanager
 def shared_by_workers(tmp_path_factory, start):
-    """The LiveServer that start() yields, one for all the pytest-xdist workers of a run (each start runs the check
-    in both uvicorn workers and warms their caches): the first worker to need it starts it, the others use it, and
+    """The LiveServer that start() yields, one for all the pytest-xdist workers of a run (each start imports
+    Datasette in both uvicorn workers and warms their caches): the first worker to need it starts it, the others use it, and
     its starter stops it once no other live worker uses it. Without xdist, start() itself."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
         with start() as server:
@@ -223,7 +223,7 @@ def served_datasette(built_db):
     requests through its ASGI client."""
     from scripts.datasette_app import make_datasette
 
-    return make_datasette(built_db, ROOT)
+    return make_datasette(built_db)
 
 
 class NetworkAttempt(OSError):

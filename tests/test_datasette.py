@@ -8,6 +8,7 @@ import html
 import importlib.util
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -20,7 +21,8 @@ import yaml
 from markupsafe import escape
 
 from scripts.build_sqlite import build_database
-from scripts.datasette_app import SETTINGS, make_datasette
+from scripts.datasette_app import SETTINGS, make_datasette, stored_metadata
+from scripts.datasette_app import main as app_main
 from scripts.datasette_config import PLUGINS_DIR, QUERIES_CONFIG, TABLES_CONFIG, VIEWS_CONFIG, article_path
 from scripts.datasette_metadata import build_metadata
 from scripts.package import main as package_main
@@ -51,7 +53,7 @@ def built(built_db) -> Path:
 
 @pytest.fixture(scope="module")
 def ds(built):
-    return make_datasette(built, ROOT)
+    return make_datasette(built)
 
 
 def rows_of(table: str) -> list[dict]:
@@ -252,6 +254,31 @@ def test_metadata_follows_a_change_of_the_schemas(tmp_path):
     parties = build_metadata(package)["databases"][NAME]["tables"]["parties"]
     assert parties["description"] == "A new table description."
     assert "changed in the JSON Schema only" in parties["columns"]["name"]
+    served = stored_metadata(build_database(package, tmp_path / "renamed.db"))  # what the server shows of the build
+    assert served["databases"]["renamed"]["tables"]["parties"] == parties
+
+
+async def test_the_server_shows_the_metadata_the_build_generated_and_reads_no_file_of_the_package(tmp_path):
+    """The metadata travels in the database (table datasette_metadata): a database whose package is gone is served
+    with every title, description and query, equal to what build_metadata generates from the checked package."""
+    package = copy_package(tmp_path / "package")
+    expected = build_metadata(package)
+    db = build_database(package, tmp_path / "served" / f"{NAME}.db")
+    shutil.rmtree(package)
+    ds = make_datasette(db)
+    assert ds.metadata() == expected
+    page = await ds.client.get(f"{DB}/parties")
+    assert page.status_code == 200 and html.escape(expected["databases"][NAME]["tables"]["parties"]["title"]) in page.text
+
+
+def test_a_database_without_its_metadata_is_refused_with_what_to_do(tmp_path, capsys):
+    db = tmp_path / f"{NAME}.db"
+    connection = sqlite3.connect(db)
+    connection.execute("create table persons (person_id text primary key)")
+    connection.close()
+    assert app_main(["--db", str(db), "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "datasette_metadata" in err and "make build" in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------- the annotated article
@@ -345,7 +372,7 @@ def markup_package(target: Path) -> Path:
 @pytest.fixture(scope="module")
 def markup_ds(tmp_path_factory):
     package = markup_package(tmp_path_factory.mktemp("markup") / "package")
-    return make_datasette(build_database(package, package / "build" / f"{NAME}.db"), package)
+    return make_datasette(build_database(package, package / "build" / f"{NAME}.db"))
 
 
 async def test_markup_in_the_data_comes_out_escaped(markup_ds):

@@ -41,12 +41,12 @@ def cache_of(app) -> ResponseCache:
 
 @pytest.fixture(scope="module")
 def cached_app(built_db):
-    return served_app(built_db, ROOT)
+    return served_app(built_db)
 
 
 @pytest.fixture(scope="module")
 def uncached_app(built_db):
-    return served_app(built_db, ROOT, cache_mib=0)
+    return served_app(built_db, cache_mib=0)
 
 
 def client_of(app, **headers):
@@ -81,7 +81,7 @@ async def test_cached_answers_are_byte_identical_to_uncached_ones(cached_app, un
 
 
 async def test_the_cache_is_warmed_at_start_with_home_tables_and_article(built_db):
-    app = served_app(built_db, ROOT, host="127.0.0.1:8001")
+    app = served_app(built_db, host="127.0.0.1:8001")
     cache = cache_of(app)
     messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
     sent = []
@@ -123,7 +123,7 @@ async def test_etag_304_head_and_cache_control(cached_app):
 
 
 async def test_what_is_never_cached(built_db):
-    app = served_app(built_db, ROOT)
+    app = served_app(built_db)
     cache = cache_of(app)
     async with client_of(app) as client:
         for path in ("/no-such-page", f"{DB}/no_such_table", f"{DB}.json?sql=select+nonsense"):
@@ -139,7 +139,7 @@ async def test_what_is_never_cached(built_db):
 
 async def test_one_client_host_never_reaches_another(built_db):
     """Datasette writes absolute URLs from the Host header: the Host is part of the key."""
-    app = served_app(built_db, ROOT)
+    app = served_app(built_db)
     async with client_of(app) as client:
         evil = await client.get(f"{DB}/persons.json", headers={"host": "evil.example"})
         honest = await client.get(f"{DB}/persons.json")

@@ -35,7 +35,7 @@ def anyio_backend():
 
 @pytest.fixture(scope="module")
 def app(built_db):
-    return served_app(built_db, ROOT)
+    return served_app(built_db)
 
 
 @pytest.fixture
@@ -238,7 +238,7 @@ def test_the_server_starts_from_a_read_only_build_directory_and_writes_nothing(l
 
 
 def test_row_counts_and_hash_are_computed_in_memory(built_db):
-    ds = make_datasette(built_db, ROOT)
+    ds = make_datasette(built_db)
     assert ds.inspect_data[NAME]["hash"] == hashlib.sha256(built_db.read_bytes()).hexdigest()
     connection = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
     assert ds.inspect_data[NAME]["tables"]["persons"]["count"] == connection.execute(
