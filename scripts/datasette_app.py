@@ -190,8 +190,14 @@ def stored_metadata(db: Path | str) -> dict:
         connection.close()
     if len(rows) != 1:
         raise BuildRefused(f"{db}: {SERVED_METADATA} has {len(rows)} rows, not 1: run `make build` to rebuild it")
-    metadata = json.loads(rows[0][0])
-    (entry,) = metadata["databases"].values()
+    try:
+        metadata = json.loads(rows[0][0])
+        (entry,) = metadata["databases"].values()
+        if not isinstance(entry, dict):
+            raise TypeError("its database entry is not an object")
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        raise BuildRefused(f"{db}: {SERVED_METADATA} is not the metadata of one database ({type(error).__name__}: "
+                           f"{str(error)[:200]}): run `make build` to rebuild it")
     metadata["databases"] = {Path(db).stem: entry}
     return metadata
 

@@ -271,10 +271,19 @@ async def test_the_server_shows_the_metadata_the_build_generated_and_reads_no_fi
     assert page.status_code == 200 and html.escape(expected["databases"][NAME]["tables"]["parties"]["title"]) in page.text
 
 
-def test_a_database_without_its_metadata_is_refused_with_what_to_do(tmp_path, capsys):
+@pytest.mark.parametrize("stored", [None, [], ["not json"], ['"a string"'], ['{"databases": {}}'],
+                                    ['{"databases": {"a": {}, "b": {}}}'], ['{"databases": {"a": 1}}'],
+                                    ['[' * 100_000], ['{}', '{}']],
+                         ids=["no-table", "no-row", "not-json", "a-string", "no-database", "two-databases",
+                              "entry-not-object", "deep", "two-rows"])
+def test_a_database_without_its_metadata_is_refused_with_what_to_do(tmp_path, capsys, stored):
     db = tmp_path / f"{NAME}.db"
     connection = sqlite3.connect(db)
     connection.execute("create table persons (person_id text primary key)")
+    if stored is not None:
+        connection.execute("create table datasette_metadata (metadata text not null)")
+        connection.executemany("insert into datasette_metadata values (?)", [(value,) for value in stored])
+        connection.commit()
     connection.close()
     assert app_main(["--db", str(db), "--port", "1"]) == 1
     err = capsys.readouterr().err
