@@ -228,9 +228,10 @@ class ResponseCache:
 
 
 def warm_paths(datasette, database: str) -> list[str]:
-    """The pages warmed at start: the home page, the database page, every table's and view's page, the articles."""
+    """The pages warmed at start: the home page, the database page, every table's and view's page (but the
+    metadata's own, which nobody browses), the articles."""
     from scripts.datasette_app import read_only_connection
-    from scripts.datasette_config import SOURCE_TEXTS, article_path
+    from scripts.datasette_config import SERVED_METADATA, SOURCE_TEXTS, article_path
 
     connection = read_only_connection(datasette.get_database(database).path)
     try:
@@ -240,5 +241,6 @@ def warm_paths(datasette, database: str) -> list[str]:
         sources = [source for (source,) in connection.execute(f'select source_id from "{SOURCE_TEXTS}"')]
     finally:
         connection.close()
-    return ["/", datasette.urls.database(database), *(datasette.urls.table(database, name) for name in names),
+    return ["/", datasette.urls.database(database),
+            *(datasette.urls.table(database, name) for name in names if name != SERVED_METADATA),
             *(article_path(source) for source in sources)]

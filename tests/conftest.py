@@ -254,6 +254,9 @@ MODULE_MARKERS = {"test_browser.py": "browser", "test_screenshots.py": "browser"
                   "test_trust_end_to_end.py": "slow"}
 
 
+HEAVY_MARKERS = ("browser", "clients", "slow")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = Path(str(item.fspath))
@@ -262,6 +265,22 @@ def pytest_collection_modifyitems(config, items):
         marker = MODULE_MARKERS.get(path.name)
         if marker:
             item.add_marker(marker)
+    items[:] = heavy_first(items)
+
+
+def heavy_first(items: list) -> list:
+    """The modules that hold a heavy test (a browser, a client, a measured input) first, and such tests first in
+    their module; each module's tests stay together (its fixtures are set up once). pytest-xdist hands each worker
+    a contiguous share of this order and an idle worker takes the end of another's: the run then ends on quick
+    tests, not with one core waiting for a long one."""
+    def heavy(item) -> bool:
+        return any(item.get_closest_marker(name) for name in HEAVY_MARKERS)
+
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(str(item.fspath), []).append(item)
+    ordered = sorted(modules.values(), key=lambda tests: not any(heavy(test) for test in tests))
+    return [test for tests in ordered for test in sorted(tests, key=lambda test: not heavy(test))]
 
 
 # ---------------------------------------------------------------- a script's main(argv), run in this process

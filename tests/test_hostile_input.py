@@ -204,6 +204,7 @@ def measure_check(case: str, package: Path) -> tuple[int, str, str]:
     return measure(case, "scripts.check", str(package / "datapackage.json"), cwd=package)
 
 
+@pytest.mark.slow
 def test_a_50_mb_csv_is_checked_in_bounded_memory(package):
     rows_before = sum(len(read_csv(table)[1]) for table in (package / "data").glob("*.csv"))
     path = package / "data" / "source_notes.csv"
@@ -230,6 +231,7 @@ def write_csv_row(handle, header, row) -> None:
     csv.writer(handle, lineterminator="\n").writerow([row[column] for column in header])
 
 
+@pytest.mark.slow
 def test_a_50_mb_line_is_refused_in_bounded_memory(package):
     path = package / "data" / "source_notes.csv"
     lines = path.read_bytes().count(b"\n")

@@ -368,14 +368,14 @@ def test_the_watchdog_stops_a_check_past_its_bound_and_its_child(package, capsys
     children = []
     real_start = layer_b.start_frictionless
     monkeypatch.setattr(layer_b, "start_frictionless", lambda *args: children.append(real_start(*args)) or children[-1])
-    monkeypatch.setattr(check_runner, "WATCHDOG_SECONDS", 2)
+    monkeypatch.setattr(check_runner, "WATCHDOG_SECONDS", 1)
     monkeypatch.setattr(check_runner, "check_rows", lambda tables, report: time.sleep(30))
     monkeypatch.setattr(check_runner, "limit_memory", lambda: None)  # not this test process's
     started = time.perf_counter()
     code = main([str(package / "datapackage.json"), "--format", "json"], bounded=True)
     elapsed = time.perf_counter() - started
     report = json.loads(capsys.readouterr().out)
-    print(f"\nBOUND watchdog at 2 s: stopped after {elapsed:.2f} s")
+    print(f"\nBOUND watchdog at 1 s: stopped after {elapsed:.2f} s")
     assert code == 2 and report["code"] == "check-timeout" and elapsed < 10
     assert children and children[0] is not None  # a child was started, and then stopped:
     import multiprocessing
