@@ -231,11 +231,14 @@ def verify(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
 
 
 def store_served_metadata(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
-    from scripts.datasette_metadata import build_metadata  # it imports this module (ADDED_OBJECTS)
+    from scripts.datasette_metadata import build_metadata, metadata_problems  # they import this module
 
     # under the package's name: the server files it under the name it serves the database by (the file's stem), so
     # the same package gives the same bytes wherever it is written
     metadata = build_metadata(vetted.root, vetted=vetted)
+    problems = metadata_problems(metadata)
+    if problems:  # what the server would refuse to show (a generator that drifted from its schema)
+        raise BuildRefused(f"the Datasette metadata departs from datasette/metadata.schema.json: {problems[:3]}")
     db[SERVED_METADATA].create({"metadata": str}, not_null={"metadata"}, strict=True)
     db[SERVED_METADATA].insert({"metadata": json.dumps(metadata, ensure_ascii=False, separators=(",", ":"))})
 

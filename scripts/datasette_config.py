@@ -15,6 +15,7 @@ STATIC_DIR = DATASETTE_DIR / "static"
 TABLES_CONFIG = DATASETTE_DIR / "tables.yaml"
 VIEWS_CONFIG = DATASETTE_DIR / "views.yaml"
 QUERIES_CONFIG = DATASETTE_DIR / "queries.yaml"
+METADATA_SCHEMA = DATASETTE_DIR / "metadata.schema.json"  # the shape of the metadata the build stores and the server shows
 
 BUILD_DIR = "build"  # the database is build/<package name>.db under the package root
 DATABASE_SUFFIX = ".db"

@@ -9,7 +9,8 @@ Where each part comes from:
   - label_column, facets, sort order, hidden: datasette/tables.yaml; fts_table where the build made an index;
   - views: datasette/views.yaml (columns named "table.field" take that field's description);
   - canned queries: datasette/queries.yaml.
-scripts/datasette_app.py passes the result to Datasette; nothing is written to disk, so nothing can drift.
+The build stores the result in the database (table datasette_metadata) and scripts/datasette_app.py shows what it
+stored; both hold it to datasette/metadata.schema.json, the shape generated here (metadata_problems).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from scripts.build_sqlite import ADDED_OBJECTS
 from scripts.check import Vetted, checked_package
 from scripts.datasette_config import (
     EVIDENCE_VIEW,
+    METADATA_SCHEMA,
     PLUGIN_NAME,
     QUERIES_CONFIG,
     SOURCE_TEXTS,
@@ -200,6 +202,18 @@ def build_metadata(root: Path | str = ".", database: str | None = None, vetted: 
                     for name, query in queries.items()},
     }}
     return metadata
+
+
+def metadata_problems(metadata) -> list[str]:
+    """Where metadata departs from datasette/metadata.schema.json (each `path: message`); [] when it conforms."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
+    try:
+        return [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message[:200]}"
+                for error in validator.iter_errors(metadata)]
+    except RecursionError:
+        return ["(top): nested too deeply"]
 
 
 def main(argv=None) -> int:

@@ -271,6 +271,50 @@ async def test_the_server_shows_the_metadata_the_build_generated_and_reads_no_fi
     assert page.status_code == 200 and html.escape(expected["databases"][NAME]["tables"]["parties"]["title"]) in page.text
 
 
+def hostile_metadata(change) -> str:
+    metadata = build_metadata(ROOT)
+    change(metadata, metadata["databases"][NAME])
+    return json.dumps(metadata)
+
+
+# What a database altered after the build could ask Datasette to render as HTML, to load, or to link to: refused.
+HOSTILE_METADATA = {
+    "description-html": lambda top, db: top.update(description_html="<form action=//evil>"),
+    "extra-js": lambda top, db: db.update(extra_js_urls=["/assets/x.js"]),
+    "table-extra-css": lambda top, db: db["tables"]["persons"].update(extra_css_urls=["https://evil/x.css"]),
+    "javascript-link": lambda top, db: top.update(license_url="javascript:alert(1)"),
+    "quoted-table-name": lambda top, db: top["plugins"]["article"].update(texts_table='x" union select 1 --'),
+    "other-stylesheet": lambda top, db: top["plugins"]["article"].update(stylesheet="https://evil/x.css"),
+    "query-without-sql": lambda top, db: db["queries"][next(iter(db["queries"]))].pop("sql"),
+    "markup-in-a-map": lambda top, db: top["plugins"]["article"]["span_entities"].update(x=["<b>"]),
+}
+
+
+@pytest.mark.parametrize("change", HOSTILE_METADATA.values(), ids=HOSTILE_METADATA.keys())
+def test_metadata_beyond_what_the_build_writes_is_refused(tmp_path, capsys, change):
+    db = tmp_path / f"{NAME}.db"
+    connection = sqlite3.connect(db)
+    connection.execute("create table datasette_metadata (metadata text not null)")
+    connection.execute("insert into datasette_metadata values (?)", (hostile_metadata(change),))
+    connection.commit()
+    connection.close()
+    assert app_main(["--db", str(db), "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "is not what the build writes" in err and "make build" in err and "Traceback" not in err
+
+
+def test_the_build_refuses_metadata_its_schema_does_not_describe(tmp_path, monkeypatch):
+    """A generator that drifted from datasette/metadata.schema.json fails the build, not the server at start."""
+    from scripts import datasette_metadata
+    from scripts.build_sqlite import BuildRefused
+
+    real = datasette_metadata.build_metadata
+    monkeypatch.setattr(datasette_metadata, "build_metadata", lambda *a, **k: {**real(*a, **k), "new_key": "x"})
+    with pytest.raises(BuildRefused, match="metadata.schema.json"):
+        build_database(ROOT, tmp_path / "x.db")
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("stored", [None, [], ["not json"], ['"a string"'], ['{"databases": {}}'],
                                     ['{"databases": {"a": {}, "b": {}}}'], ['{"databases": {"a": 1}}'],
                                     ['[' * 100_000], ['{}', '{}']],
