@@ -283,6 +283,7 @@ HOSTILE_METADATA = {
     "extra-js": lambda top, db: db.update(extra_js_urls=["/assets/x.js"]),
     "table-extra-css": lambda top, db: db["tables"]["persons"].update(extra_css_urls=["https://evil/x.css"]),
     "javascript-link": lambda top, db: top.update(license_url="javascript:alert(1)"),
+    "protocol-relative-link": lambda top, db: top.update(source_url="//evil.example/article"),
     "quoted-table-name": lambda top, db: top["plugins"]["article"].update(texts_table='x" union select 1 --'),
     "other-stylesheet": lambda top, db: top["plugins"]["article"].update(stylesheet="https://evil/x.css"),
     "query-without-sql": lambda top, db: db["queries"][next(iter(db["queries"]))].pop("sql"),
