@@ -4,6 +4,7 @@ valid JSON Schemas whose patterns RE2 can run, valid Unicode, safe links, and no
 `make package` (scripts/package.py) derives from schemas/."""
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import re
@@ -320,6 +321,14 @@ def _field_differences(declared: dict, derived: dict) -> list[tuple[str | None, 
 
 # ---------------------------------------------------------------- package metadata and drift
 
+@functools.lru_cache(maxsize=32)
+def _yaml_document(raw: bytes):
+    """The YAML document of these bytes (YAMLError, UnicodeDecodeError as pyyaml raises them). Kept for the process:
+    pyyaml's composer is pure Python (~7 ms for package.yaml), and a process that checks many copies reads the same
+    bytes each time; callers get a deep copy."""
+    return yaml.load(raw.decode("utf-8"), Loader=PlainYamlLoader)
+
+
 def _read_metadata(root: Path, descriptor_path: str, add, vetting: Vetting) -> dict | None:
     """schemas/package.yaml, read plainly, or None (absent, or its problem reported)."""
     relative = f"{SCHEMA_DIR}/{PACKAGE_METADATA_FILE}"
@@ -331,7 +340,7 @@ def _read_metadata(root: Path, descriptor_path: str, add, vetting: Vetting) -> d
         return None
     try:
         raw = read_capped(source, MAX_SCHEMA_BYTES)
-        metadata = yaml.load(raw.decode("utf-8"), Loader=PlainYamlLoader)
+        metadata = copy.deepcopy(_yaml_document(raw))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
         add("metadata-unreadable", relative, None, None, None, f"cannot be read as YAML: {clipped(' '.join(str(problem).split()))}")
         return None

@@ -67,6 +67,12 @@ def mentions_complete(ctx: Context):
     if not ctx.complete("mentions"):
         return
     spans = _mention_spans(ctx)
+    # (source_id, entity) -> its mentions' spans: an occurrence is nearly always inside a mention of its own entity,
+    # so that short list is searched first, and all the spans of the seed only for an occurrence it does not cover
+    by_entity = defaultdict(list)
+    for source_id, items in spans.items():
+        for start, end, entity, _ in items:
+            by_entity[source_id, entity].append((start, end))
     for table, (key, columns) in ENTITY_NAMES.items():
         for line, row in ctx.each(table):
             entity = (key, row.get(key))
@@ -80,9 +86,10 @@ def mentions_complete(ctx: Context):
                 for source_id, text in ctx.seeds.items():
                     for found in pattern.finditer(text):
                         start, end = found.span()
-                        covering = [s for s in spans.get(source_id, ()) if s[0] <= start and end <= s[1]]
-                        if any(s[2] in accepted for s in covering):
+                        if any(first <= start and end <= last for accepted_entity in accepted
+                               for first, last in by_entity.get((source_id, accepted_entity), ())):
                             continue
+                        covering = [s for s in spans.get(source_id, ()) if s[0] <= start and end <= s[1]]
                         if any(excused & set(NOT_A_MENTION.findall(s[3])) for s in covering):
                             continue
                         yield ctx.problem(table, line, column,
