@@ -231,11 +231,11 @@ def verify(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
 
 
 def store_served_metadata(db, vetted: Vetted, spec: PackageSpec, config: BuildConfig) -> None:
-    from scripts.datasette_metadata import build_metadata, metadata_problems  # they import this module
+    from scripts.datasette_metadata import build_metadata, metadata_problems, stored_form  # they import this module
 
     # under the package's name: the server files it under the name it serves the database by (the file's stem), so
     # the same package gives the same bytes wherever it is written
-    metadata = build_metadata(vetted.root, vetted=vetted)
+    metadata = stored_form(build_metadata(vetted.root, vetted=vetted))
     problems = metadata_problems(metadata)
     if problems:  # what the server would refuse to show (a generator that drifted from its schema)
         raise BuildRefused(f"the Datasette metadata departs from datasette/metadata.schema.json: {problems[:3]}")

@@ -86,6 +86,8 @@ DEFAULT_CACHE_MIB = 64
 
 
 def sqlite_authorizer(action: int, arg1, arg2, database, source) -> int:
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):  # one database is served; no other file is opened
+        return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_READ and (arg1 or "").lower() in DENIED_TABLES:
@@ -161,6 +163,11 @@ def read_only_connection(db: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
+def quoted(name: str) -> str:
+    """An SQL identifier, quoted (a table's name may hold a double quote)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def inspect_data(db: Path) -> dict:
     """Hash and row counts of the database, what `datasette inspect` writes to a file, computed here and kept in
     memory: nothing is written beside the database, so build/ may be read-only. Synchronous, because uvicorn's
@@ -170,41 +177,55 @@ def inspect_data(db: Path) -> dict:
     connection = read_only_connection(db)
     try:
         names = [name for (name,) in connection.execute("select name from sqlite_master where type = 'table'")]
-        tables = {name: {"count": connection.execute(f'select count(*) from "{name}"').fetchone()[0]} for name in names}
+        tables = {name: {"count": connection.execute(f'select count(*) from {quoted(name)}').fetchone()[0]}
+                  for name in names}
     finally:
         connection.close()
     return {Path(db).stem: {"hash": inspect_hash(db), "size": Path(db).stat().st_size, "tables": tables}}
 
 
+MAX_METADATA_BYTES = 4 * 1024 * 1024  # the stored metadata of the package is ~0.1 MB
+MAX_METADATA_STEPS = 10_000_000  # SQLite virtual-machine steps to read it (a table's one row takes a few hundred)
+
+
 def stored_metadata(db: Path | str) -> dict:
-    """The Datasette metadata the build stored in the database, its one database entry under the name Datasette
-    serves the file by (its stem); BuildRefused, saying what to do, when it has none."""
+    """What the server shows of a database the build wrote: the metadata stored in it (a table, never a view: its
+    one row read under a length and a step bound), held to datasette/metadata.schema.json, under the name Datasette
+    serves the file by, with the project's canned queries. BuildRefused, saying what to do, for anything else: a
+    database is a download that anyone could have altered."""
     import json
 
-    connection = read_only_connection(Path(db))
+    from scripts.datasette_metadata import metadata_problems, served_form
+
+    def refused(why: str) -> BuildRefused:
+        return BuildRefused(f"{db}: {SERVED_METADATA} {why}: run `make build` to rebuild it")
+
     try:
-        rows = connection.execute(f'select metadata from "{SERVED_METADATA}"').fetchall()
+        connection = read_only_connection(Path(db))
     except sqlite3.Error as error:
-        raise BuildRefused(f"{db} holds no {SERVED_METADATA} ({error}): run `make build` to rebuild it")
+        raise refused(f"cannot be read ({error})")
+    try:
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_METADATA_BYTES)
+        steps = iter(range(MAX_METADATA_STEPS // 1000))
+        connection.set_progress_handler(lambda: next(steps, None) is None, 1000)  # true: interrupt
+        kinds = connection.execute("select type from sqlite_master where name = ?", (SERVED_METADATA,)).fetchall()
+        if kinds != [("table",)]:
+            raise refused(f"is not a table of the database (found: {', '.join(k for (k,) in kinds) or 'nothing'})")
+        rows = connection.execute(f'select metadata from "{SERVED_METADATA}" limit 2').fetchall()
+    except sqlite3.Error as error:
+        raise refused(f"cannot be read ({error})")
     finally:
         connection.close()
     if len(rows) != 1:
-        raise BuildRefused(f"{db}: {SERVED_METADATA} has {len(rows)} rows, not 1: run `make build` to rebuild it")
-    from scripts.datasette_metadata import metadata_problems
-
+        raise refused(f"has {len(rows)} rows, not 1")
     try:
         metadata = json.loads(rows[0][0])
     except (TypeError, ValueError, RecursionError) as error:
-        raise BuildRefused(f"{db}: {SERVED_METADATA} is not JSON ({type(error).__name__}: {str(error)[:200]}): run "
-                           "`make build` to rebuild it")
-    # a database is a download that anyone could have altered: nothing but the shape the build writes is shown
+        raise refused(f"is not JSON ({type(error).__name__}: {str(error)[:200]})")
     problems = metadata_problems(metadata)
     if problems:
-        raise BuildRefused(f"{db}: {SERVED_METADATA} is not what the build writes ({'; '.join(problems[:3])}): run "
-                           "`make build` to rebuild it")
-    (entry,) = metadata["databases"].values()
-    metadata["databases"] = {Path(db).stem: entry}
-    return metadata
+        raise refused(f"is not what the build writes ({'; '.join(problems[:3])})")
+    return served_form(metadata, Path(db).stem)
 
 
 def _datasette_class():
@@ -402,7 +423,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         db = built_database(args.root, args.db)
-        stored_metadata(db)  # here, once: a database without it is refused with a sentence, not in each worker
+        # here, once, what each worker reads at start: a database they could not serve is refused with a sentence
+        stored_metadata(db)
+        inspect_data(db)
+    except sqlite3.Error as error:
+        print(f"datasette_app: {db}: cannot be served ({error}): run `make build` to rebuild it", file=sys.stderr)
+        return 1
     except BuildRefused as error:
         print(f"datasette_app: {error}", file=sys.stderr)
         return 1

@@ -9,8 +9,9 @@ Where each part comes from:
   - label_column, facets, sort order, hidden: datasette/tables.yaml; fts_table where the build made an index;
   - views: datasette/views.yaml (columns named "table.field" take that field's description);
   - canned queries: datasette/queries.yaml.
-The build stores the result in the database (table datasette_metadata) and scripts/datasette_app.py shows what it
-stored; both hold it to datasette/metadata.schema.json, the shape generated here (metadata_problems).
+The build stores the result in the database (table datasette_metadata), less the canned queries (stored_form), and
+scripts/datasette_app.py shows what it stored with the project's canned queries (served_form); both hold the stored
+form to datasette/metadata.schema.json (metadata_problems).
 """
 from __future__ import annotations
 
@@ -173,11 +174,6 @@ def build_metadata(root: Path | str = ".", database: str | None = None, vetted: 
     database = database or vetted.descriptor["name"]
     presentation = yaml.safe_load(TABLES_CONFIG.read_text(encoding="utf-8")) or {}
     views = yaml.safe_load(VIEWS_CONFIG.read_text(encoding="utf-8")) or {}
-    queries = yaml.safe_load(QUERIES_CONFIG.read_text(encoding="utf-8")) or {}
-    for name, query in queries.items():
-        if not query.get("title") or not query.get("description") or not query.get("sql"):
-            raise ValueError(f"{QUERIES_CONFIG.name}: query {name!r} needs a title, a description and sql")
-
     sources = vetted.rows("sources")
     license_ = package["licenses"][0]
     metadata = {
@@ -197,11 +193,35 @@ def build_metadata(root: Path | str = ".", database: str | None = None, vetted: 
         "title": package["title"],
         "description": package["description"],
         "tables": tables,
-        # the question and its answer matter on a canned query's page; its SQL is one click away ("show")
-        "queries": {name: {"hide_sql": True, **{key: query[key] for key in QUERY_KEYS if key in query}}
-                    for name, query in queries.items()},
+        "queries": canned_queries(),
     }}
     return metadata
+
+
+def canned_queries() -> dict:
+    """The canned queries of datasette/queries.yaml. The project's code, never a database: Datasette runs a canned
+    query's SQL as it stands (PRAGMA, ATTACH), so the build does not store them and the server takes them from
+    here (stored_form, served_form)."""
+    queries = yaml.safe_load(QUERIES_CONFIG.read_text(encoding="utf-8")) or {}
+    for name, query in queries.items():
+        if not query.get("title") or not query.get("description") or not query.get("sql"):
+            raise ValueError(f"{QUERIES_CONFIG.name}: query {name!r} needs a title, a description and sql")
+    # the question and its answer matter on a canned query's page; its SQL is one click away ("show")
+    return {name: {"hide_sql": True, **{key: query[key] for key in QUERY_KEYS if key in query}}
+            for name, query in queries.items()}
+
+
+def stored_form(metadata: dict) -> dict:
+    """What the build stores in the database: the metadata without its canned queries."""
+    return {**metadata, "databases": {name: {key: value for key, value in entry.items() if key != "queries"}
+                                      for name, entry in metadata["databases"].items()}}
+
+
+def served_form(stored: dict, database: str) -> dict:
+    """What the server shows: the stored metadata, its one database entry under the name the server gives the
+    file (its stem), with the project's canned queries."""
+    (entry,) = stored["databases"].values()
+    return {**stored, "databases": {database: {**entry, "queries": canned_queries()}}}
 
 
 def metadata_problems(metadata) -> list[str]:
@@ -210,10 +230,15 @@ def metadata_problems(metadata) -> list[str]:
 
     validator = Draft202012Validator(json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
     try:
-        return [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message[:200]}"
-                for error in validator.iter_errors(metadata)]
+        problems = [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message[:200]}"
+                    for error in validator.iter_errors(metadata)]
+        if not problems:
+            json.dumps(metadata, ensure_ascii=False).encode("utf-8")  # every string a sequence of characters
     except RecursionError:
         return ["(top): nested too deeply"]
+    except UnicodeEncodeError:
+        return ["(top): a string holds a lone surrogate, which is not a character"]
+    return problems
 
 
 def main(argv=None) -> int:

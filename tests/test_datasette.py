@@ -21,10 +21,10 @@ import yaml
 from markupsafe import escape
 
 from scripts.build_sqlite import build_database
-from scripts.datasette_app import SETTINGS, make_datasette, stored_metadata
+from scripts.datasette_app import SETTINGS, inspect_data, make_datasette, stored_metadata
 from scripts.datasette_app import main as app_main
 from scripts.datasette_config import PLUGINS_DIR, QUERIES_CONFIG, TABLES_CONFIG, VIEWS_CONFIG, article_path
-from scripts.datasette_metadata import build_metadata
+from scripts.datasette_metadata import build_metadata, stored_form
 from scripts.package import main as package_main
 from scripts.schemas import load_spec
 from scripts.sentences import main as sentences_main
@@ -271,13 +271,36 @@ async def test_the_server_shows_the_metadata_the_build_generated_and_reads_no_fi
     assert page.status_code == 200 and html.escape(expected["databases"][NAME]["tables"]["parties"]["title"]) in page.text
 
 
-def hostile_metadata(change) -> str:
-    metadata = build_metadata(ROOT)
-    change(metadata, metadata["databases"][NAME])
+def database_with(path: Path, *statements: tuple) -> Path:
+    """A database of one small table and what the statements (sql, parameters) make of it."""
+    connection = sqlite3.connect(path)
+    connection.execute("create table persons (person_id text primary key)")
+    for sql, *parameters in statements:
+        connection.execute(sql, *parameters)
+    connection.commit()
+    connection.close()
+    return path
+
+
+def stored_as_built(change=None) -> str:
+    """The metadata the build stores for the real package (stored_form), changed in place by change(top, database)."""
+    metadata = stored_form(build_metadata(ROOT))
+    if change:
+        change(metadata, metadata["databases"][NAME])
     return json.dumps(metadata)
 
 
-# What a database altered after the build could ask Datasette to render as HTML, to load, or to link to: refused.
+STORE = ("create table datasette_metadata (metadata text not null)",)
+
+
+def test_the_metadata_as_the_build_stores_it_is_served_with_the_projects_queries(tmp_path):
+    db = database_with(tmp_path / "other-name.db", STORE, ("insert into datasette_metadata values (?)", (stored_as_built(),)))
+    served = stored_metadata(db)
+    assert served["databases"]["other-name"]["queries"] == build_metadata(ROOT)["databases"][NAME]["queries"]
+    assert "queries" not in json.loads(stored_as_built())["databases"][NAME]  # SQL is never taken from a database
+
+
+# What a database altered after the build could ask Datasette to render as HTML, to load, to link to or to run.
 HOSTILE_METADATA = {
     "description-html": lambda top, db: top.update(description_html="<form action=//evil>"),
     "extra-js": lambda top, db: db.update(extra_js_urls=["/assets/x.js"]),
@@ -286,22 +309,47 @@ HOSTILE_METADATA = {
     "protocol-relative-link": lambda top, db: top.update(source_url="//evil.example/article"),
     "quoted-table-name": lambda top, db: top["plugins"]["article"].update(texts_table='x" union select 1 --'),
     "other-stylesheet": lambda top, db: top["plugins"]["article"].update(stylesheet="https://evil/x.css"),
-    "query-without-sql": lambda top, db: db["queries"][next(iter(db["queries"]))].pop("sql"),
+    "canned-attach": lambda top, db: db.update(queries={"q": {"title": "t", "description": "d",
+                                                               "sql": "attach database '/etc/x.db' as other"}}),
     "markup-in-a-map": lambda top, db: top["plugins"]["article"]["span_entities"].update(x=["<b>"]),
+    "lone-surrogate": lambda top, db: top.update(title="\ud800 title"),
 }
 
 
 @pytest.mark.parametrize("change", HOSTILE_METADATA.values(), ids=HOSTILE_METADATA.keys())
 def test_metadata_beyond_what_the_build_writes_is_refused(tmp_path, capsys, change):
-    db = tmp_path / f"{NAME}.db"
-    connection = sqlite3.connect(db)
-    connection.execute("create table datasette_metadata (metadata text not null)")
-    connection.execute("insert into datasette_metadata values (?)", (hostile_metadata(change),))
-    connection.commit()
-    connection.close()
+    db = database_with(tmp_path / f"{NAME}.db", STORE,
+                       ("insert into datasette_metadata values (?)", (stored_as_built(change),)))
     assert app_main(["--db", str(db), "--port", "1"]) == 1
     err = capsys.readouterr().err
     assert "is not what the build writes" in err and "make build" in err and "Traceback" not in err
+
+
+# A database that would make the server's start hang, grow or crash in its workers: refused at once by the command.
+ODD_DATABASES = {
+    "endless-view": [("create view datasette_metadata as with recursive r(x) as (select 1 union all select x + 1 "
+                      "from r) select count(*) as metadata from r",)],
+    "view-of-a-huge-value": [("create view datasette_metadata as select printf('%.*c', 999999990, 'x') as metadata",)],
+    "huge-stored-value": [STORE, ("insert into datasette_metadata values (?)", ('"' + "x" * 5_000_000 + '"',))],
+    "unknown-virtual-table": [STORE, ("insert into datasette_metadata values (?)", (stored_as_built(),)),
+                              ("pragma writable_schema = on",),
+                              ("insert into sqlite_master values ('table', 'v', 'v', 0, "
+                               "'create virtual table v using no_such_module()')",)],
+}
+
+
+@pytest.mark.parametrize("statements", ODD_DATABASES.values(), ids=ODD_DATABASES.keys())
+def test_a_database_the_workers_could_not_serve_is_refused_at_once(tmp_path, capsys, statements):
+    db = database_with(tmp_path / f"{NAME}.db", *statements)
+    started = time.perf_counter()
+    assert app_main(["--db", str(db), "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "make build" in err and "Traceback" not in err and time.perf_counter() - started < 10, err
+
+
+def test_a_table_named_with_a_quote_is_counted(tmp_path):
+    db = database_with(tmp_path / "x.db", ('create table "a""b" (x)',), ('insert into "a""b" values (1)',))
+    assert inspect_data(db)["x"]["tables"]['a"b'] == {"count": 1}
 
 
 def test_the_build_refuses_metadata_its_schema_does_not_describe(tmp_path, monkeypatch):

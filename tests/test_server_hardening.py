@@ -115,6 +115,8 @@ def test_the_authorizer_and_limits_hold_on_any_hardened_connection(built_db):
     for function in sorted(DENIED_FUNCTIONS):
         with pytest.raises(sqlite3.DatabaseError, match="not authorized|no such function"):
             connection.execute(f"select {function}('x')")
+    with pytest.raises(sqlite3.DatabaseError, match="not authorized"):  # no other file is opened through it
+        connection.execute(f"attach database '{built_db}' as other")
     with pytest.raises(sqlite3.DataError, match="too big"):
         connection.execute("select zeroblob(?)", [SQLITE_VALUE_LIMIT + 1])
     assert tuple(connection.execute("select length(zeroblob(?))", [SQLITE_VALUE_LIMIT]).fetchone()) == (SQLITE_VALUE_LIMIT,)
