@@ -44,6 +44,7 @@ from scripts.datasette_config import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_WORKERS,
+    PLUGIN_NAME,
     PLUGINS_DIR,
     SECURITY_HEADERS,
     SERVED_METADATA,
@@ -159,8 +160,32 @@ def harden_connection(connection: sqlite3.Connection) -> None:
         connection.create_function(name, -1, bounded_printf(helper), deterministic=True)
 
 
-def read_only_connection(db: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+START_READ_SECONDS = 10  # what the server reads of a database at start (metadata, row counts, pages to warm)
+URI_SPECIAL = "?#%"  # Datasette 0.65 opens `file:<path>?immutable=1` without escaping the path
+
+
+def read_only_connection(db: Path, seconds: float | None = None) -> sqlite3.Connection:
+    """The database, read-only, with every hardening of Datasette's own connections (authorizer, length limit,
+    bounded printf) and a time bound: a database is a download that anyone could have altered, and a generated
+    column, a view or a virtual table can compute at length. Past `seconds` (default START_READ_SECONDS) a statement
+    fails (interrupted)."""
+    import time
+
+    connection = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    harden_connection(connection)
+    connection.row_factory = None
+    deadline = time.monotonic() + (START_READ_SECONDS if seconds is None else seconds)
+    connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)  # true: interrupt
+    return connection
+
+
+def servable_path(db: Path | str) -> Path:
+    """db, or BuildRefused when Datasette could not open it: a `?`, `#` or `%` in its absolute path."""
+    path = Path(db)
+    if any(character in str(path.resolve()) for character in URI_SPECIAL):
+        raise BuildRefused(f"{db}: its path holds one of {' '.join(URI_SPECIAL)}, which Datasette 0.65 cannot open "
+                           "(it builds a file: URI without escaping): move or rename it")
+    return path
 
 
 def quoted(name: str) -> str:
@@ -184,15 +209,14 @@ def inspect_data(db: Path) -> dict:
     return {Path(db).stem: {"hash": inspect_hash(db), "size": Path(db).stat().st_size, "tables": tables}}
 
 
-MAX_METADATA_BYTES = 4 * 1024 * 1024  # the stored metadata of the package is ~0.1 MB
-MAX_METADATA_STEPS = 10_000_000  # SQLite virtual-machine steps to read it (a table's one row takes a few hundred)
+MAX_METADATA_BYTES = 4 * 1024 * 1024  # the stored metadata of the package is ~50 kB
 
 
 def stored_metadata(db: Path | str) -> dict:
     """What the server shows of a database the build wrote: the metadata stored in it (a table, never a view: its
-    one row read under a length and a step bound), held to datasette/metadata.schema.json, under the name Datasette
-    serves the file by, with the project's canned queries. BuildRefused, saying what to do, for anything else: a
-    database is a download that anyone could have altered."""
+    one row read under a length and a time bound), held to datasette/metadata.schema.json and naming only tables
+    and columns the database has, under the name Datasette serves the file by, with the project's canned queries.
+    BuildRefused, saying what to do, for anything else: a database is a download that anyone could have altered."""
     import json
 
     from scripts.datasette_metadata import metadata_problems, served_form
@@ -200,32 +224,59 @@ def stored_metadata(db: Path | str) -> dict:
     def refused(why: str) -> BuildRefused:
         return BuildRefused(f"{db}: {SERVED_METADATA} {why}: run `make build` to rebuild it")
 
+    servable_path(db)
     try:
         connection = read_only_connection(Path(db))
     except sqlite3.Error as error:
         raise refused(f"cannot be read ({error})")
     try:
         connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_METADATA_BYTES)
-        steps = iter(range(MAX_METADATA_STEPS // 1000))
-        connection.set_progress_handler(lambda: next(steps, None) is None, 1000)  # true: interrupt
         kinds = connection.execute("select type from sqlite_master where name = ?", (SERVED_METADATA,)).fetchall()
         if kinds != [("table",)]:
-            raise refused(f"is not a table of the database (found: {', '.join(k for (k,) in kinds) or 'nothing'})")
+            raise refused(f"is not a table of the database (found: {', '.join(k for (k,) in kinds) or 'no such table'})")
         rows = connection.execute(f'select metadata from "{SERVED_METADATA}" limit 2').fetchall()
+        if len(rows) != 1:
+            raise refused(f"has {len(rows)} rows, not 1")
+        try:
+            metadata = json.loads(rows[0][0])
+        except (TypeError, ValueError, RecursionError) as error:
+            raise refused(f"is not JSON ({type(error).__name__}: {str(error)[:200]})")
+        problems = metadata_problems(metadata) or _names_missing(connection, metadata)
     except sqlite3.Error as error:
         raise refused(f"cannot be read ({error})")
     finally:
         connection.close()
-    if len(rows) != 1:
-        raise refused(f"has {len(rows)} rows, not 1")
-    try:
-        metadata = json.loads(rows[0][0])
-    except (TypeError, ValueError, RecursionError) as error:
-        raise refused(f"is not JSON ({type(error).__name__}: {str(error)[:200]})")
-    problems = metadata_problems(metadata)
     if problems:
         raise refused(f"is not what the build writes ({'; '.join(problems[:3])})")
     return served_form(metadata, Path(db).stem)
+
+
+def _names_missing(connection: sqlite3.Connection, metadata: dict) -> list[str]:
+    """The tables and columns the metadata names (a table's label column, sort, facets, search index, the plugin's
+    tables) that the database does not have: Datasette would answer their pages with an error."""
+    objects = dict(connection.execute("select name, type from sqlite_master where type in ('table', 'view')"))
+    searchable = {name for (name,) in connection.execute(
+        "select name from sqlite_master where type = 'table' and upper(sql) like 'CREATE VIRTUAL TABLE % USING FTS%'")}
+
+    def columns(name: str) -> set[str]:
+        return {row[1] for row in connection.execute("select * from pragma_table_info(?)", (name,))}
+
+    problems = []
+    (entry,) = metadata["databases"].values()
+    for table, settings in entry.get("tables", {}).items():
+        if table not in objects:
+            problems.append(f"tables/{table}: no such table or view")
+            continue
+        named = {settings.get(key) for key in ("label_column", "sort", "sort_desc")} | set(settings.get("facets", []))
+        missing = sorted(name for name in named - {None} if name not in columns(table))
+        problems += [f"tables/{table}: no column {name}" for name in missing]
+        if "fts_table" in settings and settings["fts_table"] not in searchable:
+            problems.append(f"tables/{table}: no search index {settings['fts_table']}")
+    plugin = metadata.get("plugins", {}).get(PLUGIN_NAME, {})
+    for key in ("texts_table", "evidence_view"):
+        if key in plugin and plugin[key] not in objects:
+            problems.append(f"plugins/{PLUGIN_NAME}/{key}: no such table or view {plugin[key]}")
+    return problems
 
 
 def _datasette_class():
@@ -270,7 +321,7 @@ def _datasette_class():
 def make_datasette(db: Path | str):
     """The configured Datasette for a database the build wrote, with the metadata stored in it."""
     Datasette = _datasette_class()
-    db = Path(db)
+    db = servable_path(db)
     return Datasette(
         [],
         immutables=[str(db)],
@@ -426,6 +477,9 @@ def main(argv=None) -> int:
         # here, once, what each worker reads at start: a database they could not serve is refused with a sentence
         stored_metadata(db)
         inspect_data(db)
+        from scripts.response_cache import warmed_objects
+
+        warmed_objects(db)
     except sqlite3.Error as error:
         print(f"datasette_app: {db}: cannot be served ({error}): run `make build` to rebuild it", file=sys.stderr)
         return 1

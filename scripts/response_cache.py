@@ -227,20 +227,27 @@ class ResponseCache:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
-def warm_paths(datasette, database: str) -> list[str]:
-    """The pages warmed at start: the home page, the database page, every table's and view's page (but the
-    metadata's own, which nobody browses), the articles."""
+def warmed_objects(db) -> tuple[list[str], list[str]]:
+    """The tables and views whose pages are warmed (but the metadata's own, which nobody browses), and the sources
+    whose articles are; read under the start's bounds (datasette_app.read_only_connection)."""
     from scripts.datasette_app import read_only_connection
-    from scripts.datasette_config import SERVED_METADATA, SOURCE_TEXTS, article_path
+    from scripts.datasette_config import SERVED_METADATA, SOURCE_TEXTS
 
-    connection = read_only_connection(datasette.get_database(database).path)
+    connection = read_only_connection(db)
     try:
         names = [name for (name,) in connection.execute(
             "select name from sqlite_master where type in ('table', 'view') and name not like '%\\_fts%' escape '\\' "
-            "and name not like 'sqlite\\_%' escape '\\' order by name")]
+            "and name not like 'sqlite\\_%' escape '\\' order by name") if name != SERVED_METADATA]
         sources = [source for (source,) in connection.execute(f'select source_id from "{SOURCE_TEXTS}"')]
     finally:
         connection.close()
-    return ["/", datasette.urls.database(database),
-            *(datasette.urls.table(database, name) for name in names if name != SERVED_METADATA),
+    return names, sources
+
+
+def warm_paths(datasette, database: str) -> list[str]:
+    """The pages warmed at start: the home page, the database page, every table's and view's page, the articles."""
+    from scripts.datasette_config import article_path
+
+    names, sources = warmed_objects(datasette.get_database(database).path)
+    return ["/", datasette.urls.database(database), *(datasette.urls.table(database, name) for name in names),
             *(article_path(source) for source in sources)]

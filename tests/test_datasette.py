@@ -271,10 +271,23 @@ async def test_the_server_shows_the_metadata_the_build_generated_and_reads_no_fi
     assert page.status_code == 200 and html.escape(expected["databases"][NAME]["tables"]["parties"]["title"]) in page.text
 
 
-def database_with(path: Path, *statements: tuple) -> Path:
-    """A database of one small table and what the statements (sql, parameters) make of it."""
+@pytest.fixture
+def not_served(monkeypatch):
+    """app_main stops where it would start uvicorn: a database it accepts fails the test instead of being served."""
+    import uvicorn
+
+    def accepted(*args, **kwargs):
+        raise AssertionError("the database was accepted and would be served")
+    monkeypatch.setattr(uvicorn, "run", accepted)
+
+
+def database_with(path: Path, *statements: tuple, base: Path | None = None) -> Path:
+    """A copy of base (else a database of one small table), changed by the statements (sql, parameters)."""
+    if base is not None:
+        shutil.copyfile(base, path)
     connection = sqlite3.connect(path)
-    connection.execute("create table persons (person_id text primary key)")
+    if base is None:
+        connection.execute("create table persons (person_id text primary key)")
     for sql, *parameters in statements:
         connection.execute(sql, *parameters)
     connection.commit()
@@ -290,17 +303,19 @@ def stored_as_built(change=None) -> str:
     return json.dumps(metadata)
 
 
-STORE = ("create table datasette_metadata (metadata text not null)",)
+def restored(change=None) -> tuple:
+    return ("update datasette_metadata set metadata = ?", (stored_as_built(change),))
 
 
-def test_the_metadata_as_the_build_stores_it_is_served_with_the_projects_queries(tmp_path):
-    db = database_with(tmp_path / "other-name.db", STORE, ("insert into datasette_metadata values (?)", (stored_as_built(),)))
+def test_the_metadata_as_the_build_stores_it_is_served_with_the_projects_queries(tmp_path, built):
+    db = database_with(tmp_path / "other-name.db", restored(), base=built)
     served = stored_metadata(db)
     assert served["databases"]["other-name"]["queries"] == build_metadata(ROOT)["databases"][NAME]["queries"]
     assert "queries" not in json.loads(stored_as_built())["databases"][NAME]  # SQL is never taken from a database
 
 
-# What a database altered after the build could ask Datasette to render as HTML, to load, to link to or to run.
+# What a database altered after the build could ask Datasette to render as HTML, to load, to link to or to run,
+# or pages it would answer with an error.
 HOSTILE_METADATA = {
     "description-html": lambda top, db: top.update(description_html="<form action=//evil>"),
     "extra-js": lambda top, db: db.update(extra_js_urls=["/assets/x.js"]),
@@ -313,38 +328,73 @@ HOSTILE_METADATA = {
                                                                "sql": "attach database '/etc/x.db' as other"}}),
     "markup-in-a-map": lambda top, db: top["plugins"]["article"]["span_entities"].update(x=["<b>"]),
     "lone-surrogate": lambda top, db: top.update(title="\ud800 title"),
+    "sort-by-no-column": lambda top, db: db["tables"]["persons"].update(sort="nope"),
+    "facet-no-column": lambda top, db: db["tables"]["persons"].update(facets=["nope"]),
+    "search-no-index": lambda top, db: db["tables"]["persons"].update(fts_table="persons"),
+    "no-such-table": lambda top, db: db["tables"].update(nope={"title": "t"}),
+    "plugin-no-table": lambda top, db: top["plugins"]["article"].update(texts_table="nope"),
 }
 
 
 @pytest.mark.parametrize("change", HOSTILE_METADATA.values(), ids=HOSTILE_METADATA.keys())
-def test_metadata_beyond_what_the_build_writes_is_refused(tmp_path, capsys, change):
-    db = database_with(tmp_path / f"{NAME}.db", STORE,
-                       ("insert into datasette_metadata values (?)", (stored_as_built(change),)))
+def test_metadata_beyond_what_the_build_writes_is_refused(tmp_path, capsys, built, not_served, change):
+    db = database_with(tmp_path / f"{NAME}.db", restored(change), base=built)
     assert app_main(["--db", str(db), "--port", "1"]) == 1
     err = capsys.readouterr().err
     assert "is not what the build writes" in err and "make build" in err and "Traceback" not in err
 
 
+ENDLESS = "with recursive r(x) as (select 1 union all select x + 1 from r) select x as metadata from r"
 # A database that would make the server's start hang, grow or crash in its workers: refused at once by the command.
 ODD_DATABASES = {
-    "endless-view": [("create view datasette_metadata as with recursive r(x) as (select 1 union all select x + 1 "
-                      "from r) select count(*) as metadata from r",)],
-    "view-of-a-huge-value": [("create view datasette_metadata as select printf('%.*c', 999999990, 'x') as metadata",)],
-    "huge-stored-value": [STORE, ("insert into datasette_metadata values (?)", ('"' + "x" * 5_000_000 + '"',))],
-    "unknown-virtual-table": [STORE, ("insert into datasette_metadata values (?)", (stored_as_built(),)),
-                              ("pragma writable_schema = on",),
-                              ("insert into sqlite_master values ('table', 'v', 'v', 0, "
-                               "'create virtual table v using no_such_module()')",)],
+    "endless-view": [("drop table datasette_metadata",), (f"create view datasette_metadata as {ENDLESS}",)],
+    "view-of-a-huge-value": [("drop table datasette_metadata",), (
+        "create view datasette_metadata as select printf('%.*c', 999999990, 'x') as metadata",)],
+    "huge-stored-value": [("update datasette_metadata set metadata = ?", ('"' + "x" * 5_000_000 + '"',))],
+    "unknown-virtual-table": [("pragma writable_schema = on",), (
+        "insert into sqlite_master values ('table', 'v', 'v', 0, 'create virtual table v using no_such_module()')",)],
+    "fts4-over-an-endless-view": [(f"create view endless as {ENDLESS}",),
+                                  ("create virtual table zz using fts4(metadata, content='endless')",)],
+    "no-source-texts": [("drop table source_texts",)],
 }
 
 
 @pytest.mark.parametrize("statements", ODD_DATABASES.values(), ids=ODD_DATABASES.keys())
-def test_a_database_the_workers_could_not_serve_is_refused_at_once(tmp_path, capsys, statements):
-    db = database_with(tmp_path / f"{NAME}.db", *statements)
+def test_a_database_the_workers_could_not_serve_is_refused_at_once(tmp_path, capsys, built, monkeypatch, not_served,
+                                                                  statements):
+    from scripts import datasette_app
+
+    monkeypatch.setattr(datasette_app, "START_READ_SECONDS", 1)  # the bound is 10 s: the refusal is what is tested
+    db = database_with(tmp_path / f"{NAME}.db", *statements, base=built)
     started = time.perf_counter()
     assert app_main(["--db", str(db), "--port", "1"]) == 1
     err = capsys.readouterr().err
-    assert "make build" in err and "Traceback" not in err and time.perf_counter() - started < 10, err
+    assert "make build" in err and "Traceback" not in err and time.perf_counter() - started < 8, err
+
+
+def test_a_generated_column_cannot_make_the_start_slow(tmp_path, built, monkeypatch):
+    """SQLite's printf runs inside one step, where no time bound reaches: every connection the start opens has the
+    bounded printf, which answers NULL at once past the length limit."""
+    huge = "printf('%.*c', 2147483647, 'x')"
+    db = tmp_path / f"{NAME}.db"
+    shutil.copyfile(built, db)
+    connection = sqlite3.connect(db)
+    connection.create_function("printf", -1, lambda *args: None, deterministic=True)  # SQLite's own takes ~8 s a call here, as it would
+    connection.executescript(f"""alter table datasette_metadata rename to kept;
+        create table datasette_metadata (m text, metadata text as (coalesce({huge}, {huge}, {huge}, {huge}, m)));
+        insert into datasette_metadata (m) select metadata from kept; drop table kept;""")
+    connection.close()
+    started = time.perf_counter()
+    assert stored_metadata(db)["title"] == SPEC.metadata["title"]
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("directory", ["dir#1", "a?b", "a%2Fb"])
+def test_a_database_path_datasette_cannot_open_is_refused(tmp_path, capsys, built, not_served, directory):
+    (tmp_path / directory).mkdir()
+    db = database_with(tmp_path / directory / f"{NAME}.db", base=built)
+    assert app_main(["--db", str(db), "--port", "1"]) == 1
+    assert "cannot open" in capsys.readouterr().err
 
 
 def test_a_table_named_with_a_quote_is_counted(tmp_path):
@@ -369,7 +419,7 @@ def test_the_build_refuses_metadata_its_schema_does_not_describe(tmp_path, monke
                                     ['[' * 100_000], ['{}', '{}']],
                          ids=["no-table", "no-row", "not-json", "a-string", "no-database", "two-databases",
                               "entry-not-object", "deep", "two-rows"])
-def test_a_database_without_its_metadata_is_refused_with_what_to_do(tmp_path, capsys, stored):
+def test_a_database_without_its_metadata_is_refused_with_what_to_do(tmp_path, capsys, not_served, stored):
     db = tmp_path / f"{NAME}.db"
     connection = sqlite3.connect(db)
     connection.execute("create table persons (person_id text primary key)")
