@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import functools
 import io
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -42,14 +42,35 @@ def run_module(module: str, *args: str, cwd: Path = ROOT, timeout: int = 300) ->
     return CheckResult(completed.returncode, completed.stdout, completed.stderr)
 
 
-def copy_package(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
+@functools.cache
+def package_files() -> tuple[tuple[str, bytes, int], ...]:
+    """(relative path, bytes, mode) of every file of the real package, read once a process: hundreds of tests break
+    a copy of it, and shutil.copytree took 13 ms a copy, writing these 2 ms."""
+    files = []
     for part in PACKAGE_PARTS:
         source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        else:
-            shutil.copy2(source, target / part)
+        for path in sorted(source.rglob("*")) if source.is_dir() else [source]:
+            if path.is_file():
+                files.append((str(path.relative_to(ROOT)), path.read_bytes(), path.stat().st_mode & 0o777))
+    return tuple(files)
+
+
+def copy_package(target: Path) -> Path:
+    """A copy of the real package's files (datapackage.json, data/, schemas/, seeds/) under target."""
+    target.mkdir(parents=True, exist_ok=True)
+    base = str(target)
+    made = set()
+    for relative, data, mode in package_files():
+        folder = os.path.dirname(relative)
+        if folder and folder not in made:
+            os.makedirs(os.path.join(base, folder), exist_ok=True)
+            made.add(folder)
+        file = os.open(os.path.join(base, relative), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            if os.write(file, data) != len(data):  # a regular file takes all of it at once, or says why
+                raise OSError(f"short write of {relative}")
+        finally:
+            os.close(file)
     return target
 
 
