@@ -3,11 +3,11 @@ schemas, search, views, reproducibility; and on broken copies and interrupted bu
 byte-identical and no half-written file is left."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
@@ -221,24 +221,29 @@ def test_a_build_that_fails_at_any_point_leaves_the_previous_database(tmp_path, 
 
 
 def test_a_terminated_build_process_leaves_the_previous_database(tmp_path, built_db):
+    """SIGTERM to `python -m scripts.build_sqlite` while it writes (a child forked from this warm process runs the
+    module as __main__, tests/measured.py, so its own handler is what unwinds): the previous database stays."""
+    from tests.measured import fork_module
+
     package = copy_package(tmp_path / "package")
     output = package / "build" / f"{PACKAGE_NAME}.db"
     output.parent.mkdir()
     before = built_db.read_bytes()
-    for _ in range(5):  # the scratch file lives a fraction of a second: on a busy machine a try may miss it
+    for attempt in range(5):  # the scratch file lives a fraction of a second: on a busy machine a try may miss it
         output.write_bytes(before)
-        process = subprocess.Popen([sys.executable, "-m", "scripts.build_sqlite", "--root", str(package)], cwd=ROOT,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        scratch = tmp_path / f"child-{attempt}"
+        scratch.mkdir()
+        child = fork_module("scripts.build_sqlite", ["--root", str(package)], ROOT, scratch)
         deadline = time.monotonic() + 60
-        while not list(output.parent.glob("*.partial")) and process.poll() is None and time.monotonic() < deadline:
+        while not list(output.parent.glob("*.partial")) and child.running() and time.monotonic() < deadline:
             time.sleep(0.002)  # until the scratch file is being written
-        if process.poll() is None:
-            process.terminate()
-            process.communicate(timeout=30)
+        if child.running():
+            os.kill(child.pid, signal.SIGTERM)
+            code, _ = child.wait(timeout=30)
             break
-        process.communicate(timeout=30)
+        child.wait(timeout=30)
     else:
         pytest.fail("five builds ended before any could be stopped while writing")
-    assert process.returncode != 0
+    assert code == 128 + signal.SIGTERM, child.output("stderr")
     assert output.read_bytes() == before
     assert sorted(p.name for p in output.parent.iterdir()) == [output.name]
