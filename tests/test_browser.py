@@ -257,3 +257,26 @@ def test_a_place_page_and_the_map_of_places_without_network(server, page):
     page.goto(f"{server}/{NAME}/located_events")
     page.locator(".leaflet-marker-icon").first.wait_for()
     assert errors == []
+
+
+# ---------------------------------------------------------------- the policy in a real browser (SECURITY.md)
+
+def test_a_browser_runs_every_script_of_the_pages_and_reports_no_policy_violation(server, page):
+    """No Content-Security-Policy violation on the home, database (SQL editor), table, row, canned query and article
+    pages, and Datasette's own scripts ran (the SQL editor exists). In this module, so that the run starts one
+    Chromium; the policy itself is scripts/datasette_config.py's, tested header by header in
+    test_server_hardening.py."""
+    violations = []
+    checked = page.context.browser.new_page()
+    try:
+        checked.set_default_timeout(60_000)
+        checked.on("console", lambda message: violations.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+        for path in ["/", f"/{NAME}", f"/{NAME}/persons", f"/{NAME}/persons/shashi-tharoor", f"/{NAME}/who_said_what?speaker=",
+                     f"/article/{SOURCE['source_id']}"]:
+            checked.goto(server + path)  # returns once the page's load event fired: its scripts have run
+            if path == f"/{NAME}":
+                assert checked.locator(".CodeMirror").count() == 1  # the inline start-up script of the editor ran
+    finally:
+        checked.close()
+    assert violations == []
