@@ -3,6 +3,7 @@ scripts/datasette_app.make_datasette): pages, labels, search, canned queries, me
 escaping of markup in the data, and the hardening (read-only, time limit, row cap, no writes, 127.0.0.1)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import importlib.util
@@ -295,9 +296,14 @@ def database_with(path: Path, *statements: tuple, base: Path | None = None) -> P
     return path
 
 
+@functools.cache
+def _stored_as_built() -> str:
+    return json.dumps(stored_form(build_metadata(ROOT)))
+
+
 def stored_as_built(change=None) -> str:
     """The metadata the build stores for the real package (stored_form), changed in place by change(top, database)."""
-    metadata = stored_form(build_metadata(ROOT))
+    metadata = json.loads(_stored_as_built())
     if change:
         change(metadata, metadata["databases"][NAME])
     return json.dumps(metadata)
