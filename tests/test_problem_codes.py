@@ -77,7 +77,7 @@ def test_a_frictionless_child_past_its_bound_is_stopped_and_reported(package, ca
     from scripts.check import frictionless as layer_b
     from tests.check_helpers import check_located, nothing_known
 
-    monkeypatch.setattr(layer_b, "CHILD_SECONDS", 1)
+    monkeypatch.setattr(layer_b, "CHILD_SECONDS", 0.3)
     nothing_known(monkeypatch)  # Frictionless must run
     monkeypatch.setattr(layer_b, "CHILD_FROM_BYTES", 0)  # in a child, however little it has to read
     monkeypatch.setattr(layer_b, "frictionless_findings", lambda *args: time.sleep(30))  # forked: the child's
