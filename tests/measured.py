@@ -9,6 +9,7 @@ hostile input itself causes, not a new interpreter's start (about 1.5 s and 0.5 
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import resource
 import runpy
@@ -24,6 +25,7 @@ from pathlib import Path
 import scripts.build_sqlite  # noqa: F401 (imported once here, so that no child imports the build's dependencies)
 from scripts.check import frictionless as layer_b
 from scripts.check import run_check, runner
+from tests.conftest import DEFAULT_GC_THRESHOLD
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 ** 2
@@ -125,6 +127,7 @@ def _run_as_main(module: str, args: list[str], cwd: Path, scratch: Path) -> int:
     runner.limit_memory = lambda limit=runner.ADDRESS_SPACE_BYTES: limit_memory(limit + session_mapped)
     layer_b.CHILD_MEMORY_BYTES += session_mapped
     sys.argv = [module, *args]
+    gc.set_threshold(*DEFAULT_GC_THRESHOLD)  # collections as often as in `python -m` (tests/conftest.py)
     try:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         code = 0
