@@ -173,7 +173,7 @@ def read_only_connection(db: Path, seconds: float | None = None) -> sqlite3.Conn
 
     connection = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     harden_connection(connection)
-    connection.row_factory = None
+    connection.row_factory = None  # plain tuples: the start reads a few short values, not a page of results
     deadline = time.monotonic() + (START_READ_SECONDS if seconds is None else seconds)
     connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)  # true: interrupt
     return connection
@@ -321,12 +321,13 @@ def _datasette_class():
 def make_datasette(db: Path | str):
     """The configured Datasette for a database the build wrote, with the metadata stored in it."""
     Datasette = _datasette_class()
-    db = servable_path(db)
+    metadata = stored_metadata(db)  # first: it refuses a path Datasette could not open
+    db = Path(db)
     return Datasette(
         [],
         immutables=[str(db)],
         inspect_data=inspect_data(db),
-        metadata=stored_metadata(db),
+        metadata=metadata,
         settings=SETTINGS,
         plugins_dir=str(PLUGINS_DIR),
         template_dir=str(TEMPLATES_DIR),

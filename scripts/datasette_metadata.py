@@ -16,6 +16,7 @@ form to datasette/metadata.schema.json (metadata_problems).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -40,7 +41,18 @@ from scripts.entity_kinds import ENTITY_KINDS
 from scripts.schemas import FieldSpec, PackageSpec
 
 FIELD_REFERENCE = re.compile(r"^(?P<table>[a-z_]+)\.(?P<field>[a-z_]+)$")
-PRESENTATION_KEYS = ("label_column", "facets", "sort", "sort_desc", "hidden", "size")
+GENERATED_TABLE_KEYS = ("title", "description", "columns", "fts_table", "fts_pk")  # made here, from schemas/
+
+
+@functools.cache
+def metadata_schema() -> dict:
+    """datasette/metadata.schema.json: the shape of the metadata, and so of what a table may set (project code)."""
+    return json.loads(METADATA_SCHEMA.read_text(encoding="utf-8"))
+
+
+# What datasette/tables.yaml may set for a table: every key the schema allows a table but those generated here
+PRESENTATION_KEYS = tuple(key for key in metadata_schema()["$defs"]["table"]["properties"]
+                          if key not in GENERATED_TABLE_KEYS)
 QUERY_KEYS = ("title", "description", "sql", "params", "hide_sql")
 
 
@@ -228,7 +240,7 @@ def metadata_problems(metadata) -> list[str]:
     """Where metadata departs from datasette/metadata.schema.json (each `path: message`); [] when it conforms."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
+    validator = Draft202012Validator(metadata_schema())
     try:
         problems = [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message[:200]}"
                     for error in validator.iter_errors(metadata)]
